@@ -1,0 +1,19 @@
+"""`paratest-split merge` (not built yet)."""
+
+from __future__ import annotations
+
+import argparse
+
+from paratest_split.commands import Context
+from paratest_split.errors import UsageError
+
+HELP = "merge (not built yet)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+def handle(ctx: Context) -> int:
+    del ctx
+    raise UsageError("'merge' is not built yet")

@@ -1,0 +1,19 @@
+"""`paratest-split split` (not built yet)."""
+
+from __future__ import annotations
+
+import argparse
+
+from paratest_split.commands import Context
+from paratest_split.errors import UsageError
+
+HELP = "split (not built yet)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+def handle(ctx: Context) -> int:
+    del ctx
+    raise UsageError("'split' is not built yet")

@@ -1,0 +1,90 @@
+"""Pure retry logic: fold a test's attempts into one verdict, decide whether to retry.
+
+Maven Surefire's convention (read by Jenkins' JUnit plugin): a test is reported once; the last
+attempt is the verdict; earlier failed attempts stay as `flakyFailure`/`flakyError` when the
+verdict is a pass, as `rerunFailure`/`rerunError` when it is not. `run` (retries of one shard)
+and `merge` (the same test in several reports) both use `fold`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from paratest_split.model import Attempt, CaseResult
+
+
+def attempts_of(case: CaseResult) -> tuple[Attempt, ...]:
+    """All attempts a case records, oldest first (its earlier failures, then its verdict)."""
+    return (*case.earlier, case.final)
+
+
+def fold(cases: Sequence[CaseResult]) -> CaseResult:
+    """The attempts of ONE test, oldest first, as one CaseResult.
+
+    The last attempt wins. Earlier attempts that failed or errored are kept (passes and skips
+    before the verdict are dropped: they carry no diagnosis). Key, file and suite come from the
+    last case that has them; properties are united, first occurrence first.
+    """
+    if not cases:
+        raise ValueError("fold needs at least one attempt")
+    if len(cases) == 1:
+        return cases[0]
+    attempts = [attempt for case in cases for attempt in attempts_of(case)]
+    final = attempts[-1]
+    earlier = tuple(a for a in attempts[:-1] if a.outcome.is_bad)
+    last = cases[-1]
+    file = next((c.file for c in reversed(cases) if c.file), None)
+    suite = next((c.suite for c in reversed(cases) if c.suite), "")
+    seen: set[tuple[str, str]] = set()
+    properties: list[tuple[str, str]] = []
+    for case in cases:
+        for prop in case.properties:
+            if prop not in seen:
+                seen.add(prop)
+                properties.append(prop)
+    return CaseResult(
+        classname=last.classname,
+        name=last.name,
+        file=file,
+        suite=suite,
+        final=final,
+        earlier=earlier,
+        properties=tuple(properties),
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RetryPolicy:
+    retries: int = 0  # how many more attempts after the first
+    max_fraction: float = 0.2  # more failed than this fraction of the shard: broken, not flaky
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RetryDecision:
+    retry: bool
+    reason: str
+
+
+def decide(policy: RetryPolicy, *, failed: int, total: int, attempts_done: int) -> RetryDecision:
+    """Whether to re-run `failed` tests after `attempts_done` attempts of a `total`-test shard."""
+    if failed == 0:
+        return RetryDecision(retry=False, reason="nothing failed")
+    if attempts_done > policy.retries:
+        return RetryDecision(
+            retry=False,
+            reason=f"{failed} still failing after {policy.retries} retr"
+            + ("y" if policy.retries == 1 else "ies"),
+        )
+    if total > 0 and failed / total > policy.max_fraction:
+        return RetryDecision(
+            retry=False,
+            reason=f"{failed} of {total} tests failed ({failed / total:.0%} > "
+            f"{policy.max_fraction:.0%} max-retry-fraction): the build looks broken, not flaky; "
+            "not retrying",
+        )
+    return RetryDecision(
+        retry=True,
+        reason=f"retrying {failed} failed test{'s' if failed != 1 else ''} "
+        f"(attempt {attempts_done + 1} of {policy.retries + 1})",
+    )
