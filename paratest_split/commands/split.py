@@ -1,19 +1,110 @@
-"""`paratest-split split` (not built yet)."""
+"""`paratest-split split` (the default command): discover, estimate, partition, write the plan."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
 from paratest_split.commands import Context
-from paratest_split.errors import UsageError
+from paratest_split.errors import ExitCode, UsageError
+from paratest_split.manifest import write_plan
+from paratest_split.planner import PlanReport, make_plan
 
-HELP = "split (not built yet)"
+HELP = "discover tests, estimate durations from JUnit history, write an N-shard plan"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    del parser
+    parser.epilog = (
+        "Writes DIR/plan.json and DIR/shard-<i>.txt (--out, default paratest-plan). With --index I "
+        "prints only shard I's test ids, one a line. The plan depends only on the tests, the "
+        "history and the options: every executor computes the same one."
+    )
 
 
 def handle(ctx: Context) -> int:
-    del ctx
-    raise UsageError("'split' is not built yet")
+    settings = ctx.settings
+    report = make_plan(settings, ctx.env, ctx.cwd)
+    for warning in report.warnings:
+        ctx.warn(warning)
+    out = ctx.cwd / settings.out
+    write_plan(report.plan, out)
+    if settings.index is not None:
+        from paratest_split import ci
+
+        index = ci.resolve_index(settings.index, ctx.env)
+        if index >= report.plan.shards:
+            raise UsageError(
+                f"--index {index}: the plan has {report.plan.shards} shards (0-based indexes "
+                f"0..{report.plan.shards - 1})"
+            )
+        for test in report.plan.shard(index).tests:
+            print(test, file=ctx.stdout)
+        return int(ExitCode.OK)
+    if settings.format == "json":
+        print(json.dumps(summary_json(report, out), indent=2, sort_keys=True), file=ctx.stdout)
+    else:
+        print(summary_text(report, out), file=ctx.stdout)
+    return int(ExitCode.OK)
+
+
+def _ratio(report: PlanReport) -> float:
+    bound = report.plan.lower_bound_seconds
+    return report.plan.predicted_makespan_seconds / bound if bound > 0 else 1.0
+
+
+def summary_json(report: PlanReport, out: Path) -> dict[str, object]:
+    plan = report.plan
+    return {
+        "plan": str(out),
+        "shards": [
+            {
+                "index": s.index,
+                "tests": len(s.tests),
+                "predicted_seconds": round(s.predicted_seconds, 3),
+            }
+            for s in plan.shards_detail
+        ],
+        "predicted_makespan_seconds": round(plan.predicted_makespan_seconds, 3),
+        "lower_bound_seconds": round(plan.lower_bound_seconds, 3),
+        "ratio_to_bound": round(_ratio(report), 4),
+        "estimates": dict(report.counts),
+        "history_files": report.history_files,
+        "per_test_overhead_seconds": report.overheads.per_test,
+        "per_shard_overhead_seconds": report.overheads.per_shard,
+        "inputs_digest": plan.inputs_digest,
+    }
+
+
+def summary_text(report: PlanReport, out: Path) -> str:
+    plan = report.plan
+    total = sum(len(s.tests) for s in plan.shards_detail)
+    counts = report.counts
+    estimated = counts.get("siblings", 0) + counts.get("dir", 0) + counts.get("median", 0)
+    lines = [
+        (
+            f"{total} tests in {plan.shards} shards (group by {plan.group_by.value}, "
+            f"{plan.algorithm}) -> {out}/plan.json"
+        ),
+        (
+            f"history: {report.history_files} report file(s), {report.known_cases} known cases; "
+            f"estimates: {counts.get('exact', 0)} matched, {estimated} estimated from similar "
+            f"tests, {counts.get('default', 0)} with no history (1 s each)"
+        ),
+        (
+            f"overhead: {report.overheads.per_test * 1000:.2f} ms per test, "
+            f"{report.overheads.per_shard:.1f} s per shard"
+        ),
+        "",
+        f"{'shard':>5}  {'tests':>7}  {'predicted':>10}",
+    ]
+    lines.extend(
+        f"{shard.index:>5}  {len(shard.tests):>7}  {shard.predicted_seconds:>9.1f}s"
+        for shard in plan.shards_detail
+    )
+    lines.append("")
+    lines.append(
+        f"longest shard {plan.predicted_makespan_seconds:.1f}s, lower bound "
+        f"{plan.lower_bound_seconds:.1f}s (ratio {_ratio(report):.3f})"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,302 @@
+"""Pure: predict each test's duration from what the history knows (DESIGN "Test identity").
+
+The lookup for one test falls back in this order:
+1. EXACT: the test itself (its JUnit key; or, for a file-/class-level item, the sum of the
+   cases of that file/class). A JUnit classname that differs only by leading packages (pytest
+   started from another rootdir) still matches, at a dot boundary.
+2. SIBLINGS: mean of the known tests of the same class or file (test-level items only).
+3. DIR: mean of the known tests (or files/classes, for such items) in the same directory.
+4. MEDIAN: median of all known tests (or files/classes).
+5. DEFAULT: no history at all: 1 s each, so the split balances test counts.
+
+Everything is deterministic: indexes are sorted, sums taken in sorted order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from paratest_split.model import Estimate, EstimateSource, SuiteSummary, TestItem
+
+DEFAULT_SECONDS = 1.0
+
+
+class CaseTiming(Protocol):
+    """What the estimator needs of a known case (history.CaseHistory provides it)."""
+
+    @property
+    def classname(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def file(self) -> str | None: ...
+    @property
+    def estimate(self) -> float: ...
+    @property
+    def builds(self) -> int: ...
+
+
+def module_of(path: str) -> str:
+    """`tests/sub/test_x.py` -> `tests.sub.test_x` (pytest's classname for a module)."""
+    stem = path.removeprefix("./")
+    for ext in (".py", ".js", ".ts", ".jsx", ".tsx", ".mjs", ".cjs", ".java", ".kt", ".go", ".rb"):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    return stem.replace("/", ".")
+
+
+def _norm_file(path: str) -> str:
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def _suffix_match(a: str, b: str) -> bool:
+    """True when one path ends with the other at a `/` boundary (xunit1 files are relative
+    to the launch dir, FIELD-NOTES)."""
+    if a == b:
+        return True
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer.endswith("/" + shorter)
+
+
+class _Sorted:
+    """Sorted (key, seconds) with prefix sums: the sum of all keys under a prefix, fast."""
+
+    def __init__(self, pairs: Iterable[tuple[str, float]]) -> None:
+        ordered = sorted(pairs)
+        self.keys = [k for k, _ in ordered]
+        self.sums = [0.0]
+        for _, seconds in ordered:
+            self.sums.append(self.sums[-1] + seconds)
+
+    def _range(self, low: str, high: str) -> tuple[int, int]:
+        return bisect.bisect_left(self.keys, low), bisect.bisect_left(self.keys, high)
+
+    def under(self, prefix: str, sep: str) -> tuple[float, int]:
+        """(sum, count) of keys equal to prefix or starting with prefix + sep."""
+        total, count = 0.0, 0
+        for low, high in ((prefix, prefix + "\x00"), (prefix + sep, prefix + chr(ord(sep) + 1))):
+            i, j = self._range(low, high)
+            total += self.sums[j] - self.sums[i]
+            count += j - i
+        return total, count
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Overheads:
+    """Costs JUnit case times do not carry (FIELD-NOTES): per test and per shard, in seconds."""
+
+    per_test: float = 0.0
+    per_shard: float = 0.0
+    learned_from: int = 0  # how many suites the numbers were learned from
+
+
+def learn_overheads(suites: Sequence[SuiteSummary]) -> Overheads:
+    """Fit `suite time - sum(case times) = per_shard + per_test * cases` over the suites.
+
+    With suites of at least two sizes, least squares separates the fixed part (collection,
+    start-up) from the per-test part; with one size, the extra time is spread over the tests.
+    The fixed part counts as a per-shard cost only when every report holds one suite (pytest's
+    layout: one suite per run); otherwise it is a per-suite cost we do not model (0).
+    Suites without a time, or with less time than their cases (parallel runners), are ignored.
+    """
+    points = sorted(
+        (s.cases, s.time - s.case_time, s.source)
+        for s in suites
+        if s.time is not None and s.cases > 0 and math.isfinite(s.time) and s.time >= s.case_time
+    )
+    if not points:
+        return Overheads()
+    sources = [p[2] for p in points]
+    one_suite_per_report = len(set(sources)) == len(sources)
+    xs = [float(p[0]) for p in points]
+    ys = [p[1] for p in points]
+    per_test, fixed = sum(ys) / sum(xs), 0.0
+    if len(set(xs)) >= 2 and one_suite_per_report:
+        mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+        var = sum((x - mean_x) ** 2 for x in xs)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var
+        if slope < 0:
+            per_test, fixed = 0.0, mean_y
+        else:
+            per_test, fixed = slope, mean_y - slope * mean_x
+            if fixed < 0:
+                per_test, fixed = sum(ys) / sum(xs), 0.0
+    elif one_suite_per_report and len(points) >= 1 and len(set(xs)) == 1:
+        per_test, fixed = sum(ys) / sum(xs), 0.0
+    return Overheads(
+        per_test=round(per_test, 6), per_shard=round(fixed, 3), learned_from=len(points)
+    )
+
+
+class Estimator:
+    """Estimates for TestItems from known cases. Build once, query many."""
+
+    def __init__(self, cases: Mapping[tuple[str, str], CaseTiming]) -> None:
+        self._cases = cases
+        self._by_key: dict[tuple[str, str], tuple[float, int]] = {
+            key: (case.estimate, case.builds) for key, case in cases.items() if key[0]
+        }
+        self._lazy_built = False
+        self._by_name: dict[str, list[tuple[str, float, int]]] = {}
+        self._classnames: _Sorted = _Sorted(())
+        self._class_totals: dict[str, tuple[float, int]] = {}
+        self._files: dict[str, tuple[float, int, int]] = {}  # file -> (sum, count, builds)
+        self._files_by_base: dict[str, list[str]] = {}
+        self._file_sorted: _Sorted = _Sorted(())
+        self._case_files: _Sorted = _Sorted(())
+        self._median_case = (
+            statistics.median(sorted(v for v, _ in self._by_key.values())) if self._by_key else None
+        )
+
+    @property
+    def known(self) -> int:
+        return len(self._by_key)
+
+    def _build(self) -> None:
+        if self._lazy_built:
+            return
+        self._lazy_built = True
+        for (classname, name), (seconds, builds) in sorted(self._by_key.items()):
+            self._by_name.setdefault(name, []).append((classname, seconds, builds))
+            total, count = self._class_totals.get(classname, (0.0, 0))
+            self._class_totals[classname] = (total + seconds, count + 1)
+        self._classnames = _Sorted((k[0], v[0]) for k, v in sorted(self._by_key.items()))
+        for key in sorted(self._by_key):
+            file = self._cases[key].file
+            if not file:
+                continue
+            norm = _norm_file(file)
+            seconds, builds = self._by_key[key]
+            total, count, most = self._files.get(norm, (0.0, 0, 0))
+            self._files[norm] = (total + seconds, count + 1, max(most, builds))
+        for norm in sorted(self._files):
+            self._files_by_base.setdefault(norm.rsplit("/", 1)[-1], []).append(norm)
+        self._file_sorted = _Sorted((f, v[0]) for f, v in sorted(self._files.items()))
+        self._case_files = _Sorted(
+            (_norm_file(self._cases[k].file or ""), v[0])
+            for k, v in sorted(self._by_key.items())
+            if self._cases[k].file
+        )
+
+    # -- exact lookups -------------------------------------------------------------------
+    def _exact_case(self, classname: str, name: str) -> tuple[float, int] | None:
+        hit = self._by_key.get((classname, name))
+        if hit is not None:
+            return hit
+        self._build()
+        candidates = [
+            (c, s, b)
+            for c, s, b in self._by_name.get(name, ())
+            if c.endswith("." + classname) or classname.endswith("." + c)
+        ]
+        if len(candidates) == 1:
+            return candidates[0][1], candidates[0][2]
+        return None
+
+    def _file_total(self, file: str) -> tuple[float, int, int] | None:
+        """(seconds, cases, builds) of one file, by `file` attribute or module classname."""
+        self._build()
+        norm = _norm_file(file)
+        if norm in self._files:
+            return self._files[norm]
+        matches = [
+            f
+            for f in self._files_by_base.get(norm.rsplit("/", 1)[-1], ())
+            if _suffix_match(f, norm)
+        ]
+        if len(matches) == 1:
+            return self._files[matches[0]]
+        module = module_of(norm)
+        parts = module.split(".")
+        for start in range(len(parts)):
+            total, count = self._classnames.under(".".join(parts[start:]), ".")
+            if count:
+                return total, count, 1
+        return None
+
+    def _class_total(self, classname: str) -> tuple[float, int] | None:
+        self._build()
+        total, count = self._classnames.under(classname, "$")  # Java inner classes: Outer$Inner
+        exact = self._class_totals.get(classname)
+        if exact is not None or count:
+            return total, count
+        return None
+
+    # -- fallbacks -----------------------------------------------------------------------
+    def _dir_mean(self, item: TestItem, *, per_case: bool) -> float | None:
+        """Mean of the known tests (per_case) or files/classes in the item's directory."""
+        self._build()
+        if item.file:
+            directory = _norm_file(item.file).rpartition("/")[0]
+        else:
+            directory = (item.classname or "").rpartition(".")[0].replace(".", "/")
+        if not directory:
+            return None
+        dotted = directory.replace("/", ".")
+        if per_case:
+            total, count = self._case_files.under(directory, "/")
+            if not count:
+                total, count = self._classnames.under(dotted, ".")
+        else:
+            total, count = self._file_sorted.under(directory, "/")
+            if not count:
+                groups = [
+                    v[0]
+                    for k, v in sorted(self._class_totals.items())
+                    if k.startswith(dotted + ".")
+                ]
+                total, count = sum(groups), len(groups)
+        return total / count if count else None
+
+    def estimate(self, item: TestItem) -> Estimate:
+        if item.name is not None and item.classname is not None:
+            hit = self._exact_case(item.classname, item.name)
+            if hit is not None:
+                return Estimate(seconds=hit[0], source=EstimateSource.EXACT, builds=hit[1])
+            sibling = self._class_total(item.classname)
+            if sibling is None and item.file:
+                whole = self._file_total(item.file)
+                sibling = (whole[0], whole[1]) if whole else None
+            if sibling is not None and sibling[1]:
+                return Estimate(seconds=sibling[0] / sibling[1], source=EstimateSource.SIBLINGS)
+        elif item.file is not None and item.name is None and item.classname is None:
+            whole = self._file_total(item.file)
+            if whole is not None:
+                return Estimate(seconds=whole[0], source=EstimateSource.EXACT, builds=whole[2])
+        elif item.classname is not None and item.name is None:
+            total = self._class_total(item.classname)
+            if total is not None:
+                return Estimate(seconds=total[0], source=EstimateSource.EXACT, builds=1)
+        return self._fallback(item)
+
+    def _fallback(self, item: TestItem) -> Estimate:
+        if not self._by_key:
+            return Estimate(seconds=DEFAULT_SECONDS, source=EstimateSource.DEFAULT)
+        mean = self._dir_mean(item, per_case=item.name is not None)
+        if mean is not None:
+            return Estimate(seconds=mean, source=EstimateSource.DIR)
+        assert self._median_case is not None
+        if item.name is not None:
+            return Estimate(seconds=self._median_case, source=EstimateSource.MEDIAN)
+        return Estimate(seconds=self._median_group(item), source=EstimateSource.MEDIAN)
+
+    def _median_group(self, item: TestItem) -> float:
+        """For file-/class-level items: the median of known files (or classes)."""
+        self._build()
+        if item.file is not None and self._files:
+            return statistics.median(sorted(v[0] for v in self._files.values()))
+        return statistics.median(sorted(v[0] for v in self._class_totals.values()))
+
+
+def estimate_all(items: Sequence[TestItem], estimator: Estimator) -> dict[str, Estimate]:
+    """Estimates for every item. Unknown items of the same group share the group fallback."""
+    return {item.id: estimator.estimate(item) for item in items}

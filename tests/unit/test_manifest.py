@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from paratest_split.errors import BadInputError
+from paratest_split.manifest import dumps, item_map, read_plan, write_plan
+from paratest_split.model import GroupBy, Plan, Shard, TestItem
+
+
+def make_plan(shards: int = 2) -> Plan:
+    tests = [("tests/test_a.py::test_one[$(touch x)]", 0), ("tests/test_b.py::test_two", 1)]
+    return Plan(
+        shards=shards,
+        group_by=GroupBy.FILE,
+        algorithm="best",
+        inputs_digest="sha256:abc",
+        predicted_makespan_seconds=10.12345,
+        lower_bound_seconds=9.0,
+        shards_detail=tuple(
+            Shard(index=i, predicted_seconds=10.0 - i, tests=tuple(t for t, s in tests if s == i))
+            for i in range(shards)
+        ),
+        unknown_tests=("tests/test_b.py::test_two",),
+        discover="pytest",
+        items=(
+            TestItem(id=tests[0][0], file="tests/test_a.py", classname="tests.test_a", name="test_one[$(touch x)]"),
+            TestItem(id=tests[1][0], file="tests/test_b.py", classname="tests.test_b", name="test_two"),
+        ),
+    )
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    plan = make_plan()
+    write_plan(plan, tmp_path)
+    again = read_plan(tmp_path)
+    assert again.shards_detail == plan.shards_detail
+    assert again.items == plan.items
+    assert again.predicted_makespan_seconds == 10.123  # rounded to ms on disk
+    assert (tmp_path / "shard-0.txt").read_text() == "tests/test_a.py::test_one[$(touch x)]\n"
+    assert (tmp_path / "shard-1.txt").read_text() == "tests/test_b.py::test_two\n"
+
+
+def test_design_fields_present_and_sorted(tmp_path: Path) -> None:
+    write_plan(make_plan(), tmp_path)
+    text = (tmp_path / "plan.json").read_text()
+    data = json.loads(text)
+    for key in ("version", "shards", "group_by", "algorithm", "inputs_digest", "predicted_makespan_seconds",
+                "lower_bound_seconds", "shards_detail", "unknown_tests"):
+        assert key in data
+    assert list(data) == sorted(data)
+    assert text == dumps(make_plan())
+
+
+def test_stale_shard_files_of_a_bigger_plan_are_removed(tmp_path: Path) -> None:
+    (tmp_path / "shard-7.txt").write_text("old\n")
+    write_plan(make_plan(), tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("shard-*.txt")) == ["shard-0.txt", "shard-1.txt"]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "not valid JSON"),
+        ("[1]", "expected a JSON object"),
+        ('{"version": 2}', "version 2 is not supported"),
+        ('{"version": 1}', "'shards' is missing"),
+        ('{"version": 1, "shards": 2, "group_by": "file", "shards_detail": []}', "says 2 shards but lists 0"),
+        ('{"version": 1, "shards": 1, "group_by": "nope", "shards_detail": []}', "unknown group_by"),
+        (
+            '{"version": 1, "shards": 2, "group_by": "file", "shards_detail": '
+            '[{"index": 0, "tests": ["a"]}, {"index": 1, "tests": ["a"]}]}',
+            "planned twice",
+        ),
+        (
+            '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
+            '[{"index": 0, "tests": ["a"], "predicted_seconds": "x"}]}',
+            "not a finite number",
+        ),
+    ],
+)
+def test_corrupt_plans_are_bad_input_naming_the_file(tmp_path: Path, content: str, problem: str) -> None:
+    (tmp_path / "plan.json").write_text(content)
+    with pytest.raises(BadInputError, match=problem) as info:
+        read_plan(tmp_path)
+    assert str(tmp_path / "plan.json") in str(info.value)
+
+
+def test_missing_plan_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(BadInputError, match="run `paratest-split --shards N"):
+        read_plan(tmp_path / "nowhere")
+
+
+def test_item_map_fills_in_ids_without_items(tmp_path: Path) -> None:
+    plan = make_plan()
+    bare = Plan(**{**{f: getattr(plan, f) for f in plan.__dataclass_fields__}, "items": ()})
+    assert set(item_map(bare)) == {"tests/test_a.py::test_one[$(touch x)]", "tests/test_b.py::test_two"}

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from paratest_split.errors import BadInputError, UsageError
+from paratest_split.model import Estimate, EstimateSource, GroupBy, TestItem
+from paratest_split.planner import PlanOptions, build_plan, read_test_list
+
+
+def items_and_estimates(spec: dict[str, float], source: EstimateSource = EstimateSource.EXACT) -> tuple[list[TestItem], dict[str, Estimate]]:
+    items = []
+    for nodeid in spec:
+        path, _, name = nodeid.partition("::")
+        items.append(TestItem(id=nodeid, file=path, classname=path.removesuffix(".py").replace("/", "."), name=name))
+    return items, {k: Estimate(seconds=v, source=source) for k, v in spec.items()}
+
+
+def options(shards: int | None = 2, group_by: GroupBy = GroupBy.TEST, **kw: object) -> PlanOptions:
+    base: dict[str, object] = {
+        "shards": shards,
+        "group_by": group_by,
+        "algorithm": "best",
+        "discover": "pytest",
+        "per_test_overhead": 0.0,
+        "per_shard_overhead": 0.0,
+    }
+    base.update(kw)
+    return PlanOptions(**base)  # type: ignore[arg-type]
+
+
+SPEC = {
+    "tests/a.py::t1": 3.0,
+    "tests/a.py::t2": 3.0,
+    "tests/b.py::t3": 2.0,
+    "tests/b.py::t4": 2.0,
+    "tests/c.py::t5": 2.0,
+}
+
+
+def test_plan_is_optimal_where_lpt_is_not() -> None:
+    items, est = items_and_estimates(SPEC)
+    plan = build_plan(items, est, options())
+    assert plan.predicted_makespan_seconds == 6.0  # LPT would give 7
+    assert plan.lower_bound_seconds == 6.0
+    assert sorted(t for s in plan.shards_detail for t in s.tests) == sorted(SPEC)
+
+
+def test_groups_never_split_and_shards_run_longest_first() -> None:
+    items, est = items_and_estimates(SPEC)
+    plan = build_plan(items, est, options(group_by=GroupBy.FILE))
+    for shard in plan.shards_detail:
+        files = [t.split("::")[0] for t in shard.tests]
+        for f in set(files):
+            assert all(
+                t.split("::")[0] != f for s in plan.shards_detail if s is not shard for t in s.tests
+            )
+        seconds = [est[t].seconds for t in shard.tests]
+        assert seconds == sorted(seconds, reverse=True) or len(set(files)) > 1
+
+
+def test_same_inputs_in_any_order_give_the_same_plan() -> None:
+    items, est = items_and_estimates({f"tests/m{i % 7}.py::t{i}": (i * 37 % 11) + 0.5 for i in range(60)})
+    first = build_plan(items, est, options(shards=4))
+    for seed in range(5):
+        shuffled = items[:]
+        random.Random(seed).shuffle(shuffled)
+        assert build_plan(shuffled, est, options(shards=4)) == first
+
+
+def test_more_shards_than_tests_gives_empty_shards() -> None:
+    items, est = items_and_estimates({"tests/a.py::t1": 1.0, "tests/a.py::t2": 2.0})
+    plan = build_plan(items, est, options(shards=5))
+    assert plan.shards == 5
+    assert [len(s.tests) for s in plan.shards_detail].count(0) == 3
+    assert all(s.predicted_seconds == 0.0 for s in plan.shards_detail if not s.tests)
+
+
+def test_overheads_enter_predictions_and_bound() -> None:
+    items, est = items_and_estimates(SPEC)
+    plan = build_plan(items, est, options(per_test_overhead=0.5, per_shard_overhead=10.0))
+    assert plan.predicted_makespan_seconds == pytest.approx(6.0 + 0.5 * 2 + 10.0, abs=0.6)
+    assert plan.lower_bound_seconds == pytest.approx((12 + 2.5) / 2 + 10.0)
+
+
+def test_digest_changes_with_inputs_and_options() -> None:
+    items, est = items_and_estimates(SPEC)
+    a = build_plan(items, est, options()).inputs_digest
+    b = build_plan(items, est, options(group_by=GroupBy.FILE)).inputs_digest
+    est2 = dict(est)
+    est2["tests/a.py::t1"] = Estimate(seconds=3.5, source=EstimateSource.EXACT)
+    c = build_plan(items, est2, options()).inputs_digest
+    assert len({a, b, c}) == 3
+    assert a.startswith("sha256:")
+
+
+def test_unknown_tests_are_listed() -> None:
+    items, est = items_and_estimates(SPEC)
+    est["tests/c.py::t5"] = Estimate(seconds=2.0, source=EstimateSource.MEDIAN)
+    assert build_plan(items, est, options()).unknown_tests == ("tests/c.py::t5",)
+
+
+def test_target_seconds_picks_the_smallest_shard_count() -> None:
+    items, est = items_and_estimates({f"tests/a.py::t{i}": 10.0 for i in range(12)})
+    assert build_plan(items, est, options(shards=None, target_seconds=40.0)).shards == 3
+    assert build_plan(items, est, options(shards=None, target_seconds=39.0)).shards == 4
+    # impossible target: the most shards allowed
+    assert build_plan(items, est, options(shards=None, target_seconds=1.0, max_shards=5)).shards == 5
+
+
+def test_unknown_algorithm_is_a_usage_error() -> None:
+    items, est = items_and_estimates(SPEC)
+    with pytest.raises(UsageError, match="--algorithm nope"):
+        build_plan(items, est, options(algorithm="nope"))
+
+
+def test_read_test_list(tmp_path: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "tests.txt"
+    path.write_text("\ufeff# comment\ntests/a.py::t1\n\n  tests/b.py::t[$(x)]  \n", encoding="utf-8")
+    assert read_test_list("tests.txt", Path(str(tmp_path))) == ["tests/a.py::t1", "tests/b.py::t[$(x)]"]
+    assert read_test_list("-", Path(str(tmp_path)), stdin=lambda: "a\nb\n") == ["a", "b"]
+    path.write_text("a\nb\na\n")
+    with pytest.raises(BadInputError, match="line 3: test 'a' is listed twice"):
+        read_test_list(str(path), Path(str(tmp_path)))
+    with pytest.raises(BadInputError, match="no such file"):
+        read_test_list("missing.txt", Path(str(tmp_path)))

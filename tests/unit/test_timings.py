@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from paratest_split.model import EstimateSource, SuiteSummary, TestItem
+from paratest_split.timings import Estimator, learn_overheads, module_of
+
+
+@dataclass(frozen=True)
+class Known:
+    classname: str
+    name: str
+    file: str | None
+    estimate: float
+    builds: int = 3
+
+
+def estimator(*cases: Known) -> Estimator:
+    return Estimator({(c.classname, c.name): c for c in cases})
+
+
+HISTORY = (
+    Known("tests.api.test_orders.TestFlow", "test_create", None, 4.0),
+    Known("tests.api.test_orders.TestFlow", "test_cancel", None, 2.0),
+    Known("tests.api.test_orders", "test_module_level", None, 1.0),
+    Known("tests.api.test_users", "test_login[admin]", None, 3.0),
+    Known("tests.db.test_pool", "test_open", None, 10.0),
+)
+
+
+def item(nodeid: str) -> TestItem:
+    path, _, rest = nodeid.partition("::")
+    *classes, name = rest.split("::")
+    return TestItem(id=nodeid, file=path, classname=".".join([module_of(path), *classes]), name=name)
+
+
+def test_exact_match_by_junit_key() -> None:
+    est = estimator(*HISTORY).estimate(item("tests/api/test_orders.py::TestFlow::test_create"))
+    assert (est.seconds, est.source, est.builds) == (4.0, EstimateSource.EXACT, 3)
+
+
+def test_exact_match_survives_another_rootdir() -> None:
+    # history was made with rootdir one level up: classname has an extra leading package
+    history = [Known("proj.tests.api.test_users", "test_login[admin]", None, 3.0)]
+    est = estimator(*history).estimate(item("tests/api/test_users.py::test_login[admin]"))
+    assert est.source is EstimateSource.EXACT
+    assert est.seconds == 3.0
+
+
+def test_new_test_in_known_class_gets_the_mean_of_its_siblings() -> None:
+    est = estimator(*HISTORY).estimate(item("tests/api/test_orders.py::TestFlow::test_new"))
+    assert (est.seconds, est.source) == (3.0, EstimateSource.SIBLINGS)
+
+
+def test_new_test_in_known_file_without_class_uses_the_file() -> None:
+    est = estimator(*HISTORY).estimate(item("tests/api/test_users.py::test_logout"))
+    assert (est.seconds, est.source) == (3.0, EstimateSource.SIBLINGS)
+
+
+def test_new_file_in_known_directory_gets_the_directory_mean() -> None:
+    est = estimator(*HISTORY).estimate(item("tests/api/test_new.py::test_x"))
+    assert est.source is EstimateSource.DIR
+    assert est.seconds == pytest.approx((4 + 2 + 1 + 3) / 4)
+
+
+def test_unknown_everywhere_gets_the_median_of_all() -> None:
+    est = estimator(*HISTORY).estimate(item("other/test_z.py::test_q"))
+    assert (est.seconds, est.source) == (3.0, EstimateSource.MEDIAN)
+
+
+def test_no_history_at_all_counts_every_test_the_same() -> None:
+    est = estimator().estimate(item("tests/test_a.py::test_a"))
+    assert (est.seconds, est.source) == (1.0, EstimateSource.DEFAULT)
+
+
+def test_file_level_item_sums_its_cases_by_classname_module() -> None:
+    est = estimator(*HISTORY).estimate(TestItem(id="tests/api/test_orders.py", file="tests/api/test_orders.py"))
+    assert (est.seconds, est.source) == (7.0, EstimateSource.EXACT)
+
+
+def test_file_level_item_matches_file_attribute_relative_to_another_dir() -> None:
+    history = [
+        Known("x", "a", "../venv/lib/pkg/tests/test_x.py", 1.5),
+        Known("x", "b", "../venv/lib/pkg/tests/test_x.py", 2.5),
+        Known("y", "c", "tests/test_y.py", 9.0),
+    ]
+    est = estimator(*history).estimate(TestItem(id="tests/test_x.py", file="tests/test_x.py"))
+    assert (est.seconds, est.source) == (4.0, EstimateSource.EXACT)
+
+
+def test_unknown_file_level_item_gets_median_of_known_files() -> None:
+    history = [Known("a", "t", "a/test_a.js", 2.0), Known("b", "t", "b/test_b.js", 4.0), Known("c", "t", "c/test_c.js", 9.0)]
+    est = estimator(*history).estimate(TestItem(id="d/test_d.js", file="d/test_d.js"))
+    assert (est.seconds, est.source) == (4.0, EstimateSource.MEDIAN)
+
+
+def test_class_level_java_item_sums_methods_and_inner_classes() -> None:
+    history = [
+        Known("com.acme.OrderTest", "testA", None, 1.0),
+        Known("com.acme.OrderTest", "testB", None, 2.0),
+        Known("com.acme.OrderTest$Nested", "testC", None, 4.0),
+        Known("com.acme.OrderTestSlow", "testD", None, 100.0),
+    ]
+    est = estimator(*history).estimate(TestItem(id="com.acme.OrderTest", classname="com.acme.OrderTest"))
+    assert (est.seconds, est.source) == (7.0, EstimateSource.EXACT)
+
+
+def test_module_level_skip_pseudo_cases_are_not_known_tests() -> None:
+    est = estimator(Known("", "tests.test_skipped", None, 0.0)).estimate(item("tests/test_a.py::test_a"))
+    assert est.source is EstimateSource.DEFAULT
+
+
+def test_module_of() -> None:
+    assert module_of("tests/sub/test_x.py") == "tests.sub.test_x"
+    assert module_of("./spec/a.test.js") == "spec.a.test"
+
+
+def suite(cases: int, extra: float, source: str) -> SuiteSummary:
+    return SuiteSummary(name="pytest", time=cases * 0.01 + extra, cases=cases, case_time=cases * 0.01, source=source)
+
+
+def test_overheads_separate_fixed_and_per_test_cost() -> None:
+    # extra = 5 s collection + 1 ms per test, in three reports of different sizes
+    suites = [suite(n, 5.0 + 0.001 * n, f"shard-{i}.xml") for i, n in enumerate((1000, 3000, 6000))]
+    learned = learn_overheads(suites)
+    assert learned.per_test == pytest.approx(0.001, rel=1e-3)
+    assert learned.per_shard == pytest.approx(5.0, abs=0.01)
+    assert learned.learned_from == 3
+
+
+def test_overheads_with_one_suite_spread_over_tests() -> None:
+    learned = learn_overheads([suite(100, 1.0, "a.xml")])
+    assert learned.per_test == pytest.approx(0.01)
+    assert learned.per_shard == 0.0
+
+
+def test_overheads_ignore_suites_without_time_or_faster_than_their_cases() -> None:
+    suites = [
+        SuiteSummary(name="s", time=None, cases=10, case_time=1.0, source="a"),
+        SuiteSummary(name="s", time=0.5, cases=10, case_time=1.0, source="b"),  # parallel runner
+    ]
+    assert learn_overheads(suites).learned_from == 0
+    assert learn_overheads(suites).per_test == 0.0
+
+
+def test_overheads_of_per_class_suites_are_not_per_shard() -> None:
+    # Surefire: many suites per report; the fixed part is per class, not per shard
+    suites = [suite(n, 0.5, "TEST-all.xml") for n in (2, 5, 9)]
+    assert learn_overheads(suites).per_shard == 0.0
