@@ -42,14 +42,18 @@ def bimodal(rng: random.Random, n: int = 2000) -> Items:
     return items
 
 
-def file_grouped(rng: random.Random, n: int = 2000) -> Items:
-    """2,000 tests in files of 1-60 tests; the files are the items."""
+def file_grouped(rng: random.Random, n: int = 4000) -> Items:
+    """4,000 tests in files of 1-30 tests (about 260 files); the files are the items."""
     files: Items = []
     left, index = n, 0
     while left > 0:
-        size = min(left, rng.randint(1, 60))
-        files.append((f"tests/test_mod{index:04d}.py",
-                      sum(rng.lognormvariate(-1.0, 1.3) for _ in range(size))))
+        size = min(left, rng.randint(1, 30))
+        files.append(
+            (
+                f"tests/test_mod{index:04d}.py",
+                sum(rng.lognormvariate(-1.0, 1.3) for _ in range(size)),
+            )
+        )
         left -= size
         index += 1
     return files
@@ -89,7 +93,7 @@ def main() -> None:
                 span(least_duration(items, n), seconds),
                 span(duration_based_chunks(items, n), seconds),
             ]
-            ratios = " | ".join(f"{c / bound:.4f}" for c in cells)
+            ratios = " | ".join(f"{c / bound:.5f}" for c in cells)
             print(f"| {shape} | {len(items)} | {n} | {ratios} | {elapsed * 1000:.0f} |")
 
     rng = random.Random(7)
@@ -98,7 +102,9 @@ def main() -> None:
     plan = partition(big, 50)
     elapsed = time.perf_counter() - start
     ratio = span(plan, dict(big)) / lower_bound([s for _, s in big], 50)
-    print(f"\n100,000 lognormal items on 50 shards: best {elapsed:.3f} s, makespan/bound {ratio:.6f}")
+    print(
+        f"\n100,000 lognormal items on 50 shards: best {elapsed:.3f} s, makespan/bound {ratio:.6f}"
+    )
 
 
 if __name__ == "__main__":

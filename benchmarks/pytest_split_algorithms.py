@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 
 def least_duration(items: Sequence[tuple[str, float]], splits: int) -> list[list[str]]:
-    ordered = sorted(sorted(items, key=lambda item: item[0]), key=lambda item: item[1],
-                     reverse=True)
+    ordered = sorted(
+        sorted(items, key=lambda item: item[0]), key=lambda item: item[1], reverse=True
+    )
     groups: list[list[str]] = [[] for _ in range(splits)]
     heap: list[tuple[float, int]] = [(0.0, i) for i in range(splits)]
     for name, seconds in ordered:

@@ -10,8 +10,9 @@ Internally durations become integers (`_ticks`) so that loads are exact; the fin
 between candidate plans is made on exact (`math.fsum`) sums of the original seconds.
 
 Strategies:
-- `lpt`: Longest Processing Time first (Graham): largest group onto the least-loaded shard.
-  Up to 4/3 of optimal; what pytest-split's `least_duration`, Jenkins and Knapsack use.
+- `lpt`: Longest Processing Time first (Graham): largest group onto the least-loaded shard
+  (ties: fewer groups, then lower index). Up to 4/3 of optimal; what pytest-split's
+  `least_duration`, Jenkins and Knapsack use.
 - `kk`: Karmarkar-Karp multiway differencing: repeatedly combine the two partial partitions with
   the largest spread, pairing the heaviest subset of one with the lightest of the other.
 - `best`: LPT and KK, each polished by a bounded local search (move one group or swap two
@@ -22,11 +23,12 @@ Strategies:
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from bisect import bisect_right, insort
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
-from typing import Protocol, runtime_checkable
+from typing import NoReturn, Protocol, runtime_checkable
 
 __all__ = [
     "LPT",
@@ -48,10 +50,10 @@ ENTRY_POINT_GROUP = "paratest_split.strategies"
 # so quantisation error is ~1e-12 of it, far below anything a timing can tell apart.
 _RESOLUTION = 2**40
 # Work budgets, in elementary steps (a bisection, a node of the search tree), never wall-clock.
-_LOCAL_SEARCH_BUDGET = 300_000
+_LOCAL_SEARCH_BUDGET = 50_000
 _KK_BUDGET = 150_000  # groups x shards: 2,000 groups on 32 shards fit; 100,000 on 50 do not
 _BNB_MAX_GROUPS = 120
-_BNB_BUDGET = 200_000
+_BNB_BUDGET = 150_000
 
 
 @runtime_checkable
@@ -85,7 +87,7 @@ def lower_bound(seconds: Sequence[float], shards: int) -> float:
         total = math.fsum(seconds)
     except OverflowError:
         return math.inf
-    return max(total / shards, max(seconds))
+    return max(total / shards, *seconds)
 
 
 def makespan(plan: Sequence[Sequence[str]], seconds: Mapping[str, float]) -> float:
@@ -106,41 +108,58 @@ def partition(
     _check_shards(shards)
     canonical = _canonical(groups)
     strategy = _resolve(algorithm)
-    raw = strategy.split(canonical, shards)
-    return _normalize(raw, canonical, shards, strategy.name)
+    if isinstance(strategy, _BuiltIn):
+        assign = strategy.assign(canonical, shards)
+    else:
+        assign = _assignment(strategy.split(canonical, shards), canonical, shards, strategy.name)
+    return _arrange(canonical, assign, shards)
 
 
-class LPT:
+class _BuiltIn:
+    """Shared plumbing of the built-in strategies: they work on group indices."""
+
+    name = ""
+    description = ""
+
+    def split(self, groups: Sequence[Group], shards: int) -> Sequence[Sequence[str]]:
+        out: list[list[str]] = [[] for _ in range(shards)]
+        for (key, _), shard in zip(groups, self.assign(groups, shards), strict=True):
+            out[shard].append(key)
+        return out
+
+    def assign(self, groups: Sequence[Group], shards: int) -> list[int]:
+        """`result[i]` is the shard of `groups[i]`; `groups` are in canonical order."""
+        raise NotImplementedError
+
+
+class LPT(_BuiltIn):
     """Longest Processing Time first: largest group onto the least-loaded shard."""
 
     name = "lpt"
     description = "largest group first onto the least-loaded shard (Graham's LPT, <= 4/3 opt)"
 
-    def split(self, groups: Sequence[Group], shards: int) -> Sequence[Sequence[str]]:
-        ticks = _ticks(groups)
-        return _keys(groups, _lpt(ticks, shards), shards)
+    def assign(self, groups: Sequence[Group], shards: int) -> list[int]:
+        return _lpt(_ticks(groups), shards)
 
 
-class KarmarkarKarp:
+class KarmarkarKarp(_BuiltIn):
     """Karmarkar-Karp largest differencing method, generalised to N shards."""
 
     name = "kk"
     description = "Karmarkar-Karp multiway differencing (largest differencing method)"
 
-    def split(self, groups: Sequence[Group], shards: int) -> Sequence[Sequence[str]]:
-        ticks = _ticks(groups)
-        return _keys(groups, _kk(ticks, shards), shards)
+    def assign(self, groups: Sequence[Group], shards: int) -> list[int]:
+        return _kk(_ticks(groups), shards)
 
 
-class Best:
+class Best(_BuiltIn):
     """LPT and KK, polished by bounded local search and small-input branch-and-bound."""
 
     name = "best"
     description = "best of LPT and Karmarkar-Karp after local search (never worse than LPT)"
 
-    def split(self, groups: Sequence[Group], shards: int) -> Sequence[Sequence[str]]:
-        ticks = _ticks(groups)
-        return _keys(groups, _best(groups, ticks, shards), shards)
+    def assign(self, groups: Sequence[Group], shards: int) -> list[int]:
+        return _best(groups, _ticks(groups), shards)
 
 
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in (LPT(), KarmarkarKarp(), Best())}
@@ -153,9 +172,9 @@ def available() -> dict[str, Strategy]:
     does not implement `Strategy` raises `PluginError` naming it; built-in names cannot be
     overridden. Sorted by name.
     """
-    from importlib.metadata import entry_points  # noqa: PLC0415 - metadata IO only when asked
+    from importlib.metadata import entry_points  # metadata IO only when asked
 
-    from paratest_split.errors import PluginError  # noqa: PLC0415 - keep the core import-light
+    from paratest_split.errors import PluginError  # keep the core import-light
 
     found: dict[str, Strategy] = dict(STRATEGIES)
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
@@ -189,35 +208,54 @@ def available() -> dict[str, Strategy]:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_shards(shards: int) -> None:
+def _check_shards(shards: object) -> None:
     if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
         raise ValueError(f"number of shards must be an integer >= 1, got {shards!r}")
 
 
 def _canonical(groups: Sequence[Group]) -> list[Group]:
     """Validate and sort longest first, ties by key."""
-    bad_key = sorted(repr(g[0]) for g in groups if not isinstance(g[0], str))
+    ordered: list[Group] = []
+    loose: Sequence[tuple[object, object]] = groups  # callers may not be type-checked
+    inf = math.inf
+    append = ordered.append
+    for key, seconds in loose:
+        if type(seconds) is float and 0 <= seconds < inf and type(key) is str:
+            append((key, seconds))  # the common case, checked inline for speed
+            continue
+        value = _seconds(seconds)
+        if value is None or not isinstance(key, str):
+            _reject(loose)
+        append((key, value))
+    ordered.sort(key=itemgetter(0))
+    ordered.sort(key=itemgetter(1), reverse=True)  # stable: ties stay in key order
+    if len(set(map(itemgetter(0), ordered))) != len(ordered):
+        _reject(loose)
+    return ordered
+
+
+def _seconds(seconds: object) -> float | None:
+    """`seconds` as a float, or None unless it is a finite real number >= 0."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return None
+    value = float(seconds)
+    return value if 0 <= value < math.inf else None  # NaN fails both comparisons
+
+
+def _reject(groups: Sequence[tuple[object, object]]) -> NoReturn:
+    """Raise the ValueError for the first bad group in key order (independent of input order)."""
+    bad_key = sorted(repr(key) for key, _ in groups if not isinstance(key, str))
     if bad_key:
         raise ValueError(f"group keys must be strings, got {bad_key[0]}")
-    bad = sorted(
-        (key, seconds)
-        for key, seconds in groups
-        if isinstance(seconds, bool)
-        or not isinstance(seconds, (int, float))
-        or not math.isfinite(seconds)
-        or seconds < 0
-    )
+    bad = sorted((str(key), repr(seconds)) for key, seconds in groups if _seconds(seconds) is None)
     if bad:
         key, seconds = bad[0]
         raise ValueError(
-            f"group {key!r}: predicted seconds must be a finite number >= 0, got {seconds!r}"
+            f"group {key!r}: predicted seconds must be a finite number >= 0, got {seconds}"
         )
-    ordered = sorted(((key, float(seconds)) for key, seconds in groups), key=_order)
-    by_key = sorted(key for key, _ in ordered)
-    for first, second in zip(by_key, by_key[1:]):
-        if first == second:
-            raise ValueError(f"duplicate group key {first!r}")
-    return ordered
+    keys = sorted(str(key) for key, _ in groups)
+    duplicate = next(first for first, second in itertools.pairwise(keys) if first == second)
+    raise ValueError(f"duplicate group key {duplicate!r}")
 
 
 def _order(group: Group) -> tuple[float, str]:
@@ -237,37 +275,43 @@ def _resolve(algorithm: str) -> Strategy:
     return strategy
 
 
-def _normalize(
+def _assignment(
     raw: Sequence[Sequence[str]], canonical: Sequence[Group], shards: int, name: str
-) -> tuple[tuple[str, ...], ...]:
-    """Check a strategy's answer; canonical order inside and between shards."""
+) -> list[int]:
+    """Check a plugin strategy's answer and turn it into `assign[i]` = shard of group i."""
     if len(raw) != shards:
         raise ValueError(f"strategy {name!r} returned {len(raw)} shards instead of {shards}")
     rank = {key: i for i, (key, _) in enumerate(canonical)}
-    seen = [False] * len(canonical)
-    indexed: list[list[int]] = []
-    for shard in raw:
-        members = []
+    assign = [-1] * len(canonical)
+    for j, shard in enumerate(raw):
         for key in shard:
             i = rank.get(key)
             if i is None:
                 raise ValueError(f"strategy {name!r} returned unknown key {key!r}")
-            if seen[i]:
+            if assign[i] >= 0:
                 raise ValueError(f"strategy {name!r} placed {key!r} in more than one shard")
-            seen[i] = True
-            members.append(i)
-        members.sort()
-        indexed.append(members)
-    if not all(seen):
-        missing = canonical[seen.index(False)][0]
+            assign[i] = j
+    if -1 in assign:
+        missing = canonical[assign.index(-1)][0]
         raise ValueError(f"strategy {name!r} left out {missing!r}")
+    return assign
+
+
+def _arrange(
+    canonical: Sequence[Group], assign: Sequence[int], shards: int
+) -> tuple[tuple[str, ...], ...]:
+    """Canonical output: heaviest shard first (ties by first key, empty shards last); groups
+    inside a shard in canonical order (longest first, ties by key)."""
+    members: list[list[int]] = [[] for _ in range(shards)]
+    for i, j in enumerate(assign):
+        members[j].append(i)
     n = len(canonical)
 
-    def shard_order(members: list[int]) -> tuple[float, int]:
-        return (-math.fsum(canonical[i][1] for i in members), members[0] if members else n)
+    def shard_order(indices: list[int]) -> tuple[float, int]:
+        return (-math.fsum(canonical[i][1] for i in indices), indices[0] if indices else n)
 
-    indexed.sort(key=shard_order)
-    return tuple(tuple(canonical[i][0] for i in members) for members in indexed)
+    members.sort(key=shard_order)
+    return tuple(tuple(canonical[i][0] for i in indices) for indices in members)
 
 
 # --------------------------------------------------------------------------- algorithms
@@ -276,28 +320,24 @@ def _normalize(
 
 
 def _ticks(groups: Sequence[Group]) -> list[int]:
-    largest = max((s for _, s in groups), default=0.0)
+    """Exact integer durations; `groups` in canonical order, so the first is the largest."""
+    largest = groups[0][1] if groups else 0.0
     if largest <= 0:
         return [0] * len(groups)
-    scale = _RESOLUTION / largest
-    return [round(s * scale) for _, s in groups]
-
-
-def _keys(groups: Sequence[Group], assign: Sequence[int], shards: int) -> list[list[str]]:
-    out: list[list[str]] = [[] for _ in range(shards)]
-    for (key, _), shard in zip(groups, assign):
-        out[shard].append(key)
-    return out
+    # s / largest <= 1 stays finite even for subnormal `largest`; * 2**40 is exact
+    return [round(s / largest * _RESOLUTION) for _, s in groups]
 
 
 def _lpt(ticks: Sequence[int], shards: int) -> list[int]:
-    """Graham's LPT; ties go to the lowest shard index. `ticks` must be in canonical order."""
-    heap = [(0, j) for j in range(shards)]
+    """Graham's LPT. `ticks` must be in canonical order. Ties between equally loaded shards go
+    to the one with fewer groups, then the lowest index, so zero-second groups are dealt out
+    evenly instead of piling onto one shard."""
+    heap = [(0, 0, j) for j in range(shards)]
     assign = [0] * len(ticks)
     for i, size in enumerate(ticks):
-        load, j = heap[0]
+        load, count, j = heap[0]
         assign[i] = j
-        heapq.heapreplace(heap, (load + size, j))
+        heapq.heapreplace(heap, (load + size, count + 1, j))
     return assign
 
 
@@ -318,7 +358,9 @@ def _kk(ticks: Sequence[int], shards: int) -> list[int]:
         _, _, first = heapq.heappop(heap)
         _, _, second = heapq.heappop(heap)
         # heaviest subset of one with the lightest of the other
-        combined = [(a[0] + b[0], _join(a[1], b[1])) for a, b in zip(first, reversed(second))]
+        combined = [
+            (a[0] + b[0], _join(a[1], b[1])) for a, b in zip(first, reversed(second), strict=True)
+        ]
         combined.sort(key=by_sum, reverse=True)
         heapq.heappush(heap, (combined[-1][0] - combined[0][0], seq, combined))
         seq += 1
@@ -347,7 +389,7 @@ def _join(a: object, b: object) -> object:
 
 def _loads(ticks: Sequence[int], assign: Sequence[int], shards: int) -> list[int]:
     loads = [0] * shards
-    for size, j in zip(ticks, assign):
+    for size, j in zip(ticks, assign, strict=True):
         loads[j] += size
     return loads
 
@@ -382,7 +424,7 @@ def _local_search(
             if j == h:
                 continue
             gap = top - loads[j]
-            if gap < 2:  # noqa: PLR2004 - no integer amount strictly between 0 and 1 to move
+            if gap < 2:  # no integer amount strictly between 0 and 1 to move
                 break
             half = gap // 2
             gain = 0
@@ -437,7 +479,8 @@ def _branch_and_bound(
 ) -> list[int] | None:
     """Exhaustive search for a plan with makespan < `incumbent`, groups largest first, shards
     tried least-loaded first, skipping shards whose load equals one already tried (symmetry).
-    Returns the best plan found, or None if it found nothing better within `budget` nodes.
+    Returns the best plan found, or None if it found nothing better within `budget` steps
+    (a node counts `shards` steps).
     """
     n = len(ticks)
     suffix = [0] * (n + 1)
@@ -456,7 +499,7 @@ def _branch_and_bound(
             best = list(current)
             limit = high
             return limit <= floor
-        nodes += 1
+        nodes += shards  # a node costs about one look at every shard
         if nodes > budget:
             return True
         # everything left must fit under the limit on average
@@ -487,16 +530,21 @@ def _best(groups: Sequence[Group], ticks: Sequence[int], shards: int) -> list[in
     n = len(ticks)
     if n == 0 or shards == 1:
         return [0] * n
-    floor = max(-(-sum(ticks) // shards), max(ticks))
-    candidates = [_lpt(ticks, shards)]
+    floor = max(-(-sum(ticks) // shards), ticks[0])  # ticks[0] is the largest
+    starts = [_lpt(ticks, shards)]
     if n * shards <= _KK_BUDGET:
-        candidates.append(_kk(ticks, shards))
-    for start in list(candidates):
-        if max(_loads(ticks, start, shards)) > floor:
-            candidates.append(_local_search(ticks, start, shards, floor, _LOCAL_SEARCH_BUDGET))
-    incumbent = min(max(_loads(ticks, c, shards)) for c in candidates)
+        starts.append(_kk(ticks, shards))
+    candidates = list(starts)
+    incumbent = math.inf
+    for start in starts:
+        high = max(_loads(ticks, start, shards))
+        if high > floor:
+            polished = _local_search(ticks, start, shards, floor, _LOCAL_SEARCH_BUDGET)
+            candidates.append(polished)
+            high = max(_loads(ticks, polished, shards))
+        incumbent = min(incumbent, high)
     if n <= _BNB_MAX_GROUPS and incumbent > floor:
-        found = _branch_and_bound(ticks, shards, incumbent, floor, _BNB_BUDGET)
+        found = _branch_and_bound(ticks, shards, int(incumbent), floor, _BNB_BUDGET)
         if found is not None:
             candidates.append(found)
     # Choose on exact sums of the original seconds, so `best` is never worse than `lpt` even
@@ -507,6 +555,6 @@ def _best(groups: Sequence[Group], ticks: Sequence[int], shards: int) -> list[in
 def _profile(groups: Sequence[Group], assign: Sequence[int], shards: int) -> list[float]:
     """Shard loads in seconds, heaviest first: compared lexicographically."""
     per: list[list[float]] = [[] for _ in range(shards)]
-    for (_, seconds), j in zip(groups, assign):
+    for (_, seconds), j in zip(groups, assign, strict=True):
         per[j].append(seconds)
     return sorted((math.fsum(p) for p in per), reverse=True)
