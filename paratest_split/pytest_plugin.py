@@ -9,11 +9,15 @@ it does nothing unless one of its options is given:
   the ids and configuration stay identical to the history run. Ids listed but not collected
   simply do not run: `paratest-split run` then reports them as errors ("no result").
 - `--paratest-progress FILE`: append one line per finished test, `<outcome>\\t<node id>`, for
-  live progress (`paratest-split local`). Outcomes: passed, failed, error, skipped.
+  live progress (`paratest-split local`). Outcomes: passed, failed, error, skipped. The
+  engine asks for it through the environment variable PYTEST_PARATEST_PROGRESS instead (so it
+  works with any pytest command line); the plugin removes the variable from its own
+  environment, so pytest runs started by the tests do not write into the same file.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +25,7 @@ import pytest
 
 SHARD_FILE_OPTION = "--paratest-shard-file"
 PROGRESS_OPTION = "--paratest-progress"
+PROGRESS_ENV = "PYTEST_PARATEST_PROGRESS"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,6 +104,6 @@ class _Progress:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    progress = config.getoption("paratest_progress")
+    progress = config.getoption("paratest_progress") or os.environ.pop(PROGRESS_ENV, None)
     if progress is not None:
         config.pluginmanager.register(_Progress(Path(progress)), "paratest_split_progress")

@@ -1,19 +1,126 @@
-"""`paratest-split run` (not built yet)."""
+"""`paratest-split run`: one shard of a plan, with its hooks and retries, on this executor.
+
+    paratest-split run --plan DIR --index I|auto [--retries K] [--output OUT] [-- COMMAND ...]
+
+Writes OUT/shard-<I>.xml. SIGTERM/SIGINT stop the running tests (SIGTERM to their process
+group, SIGKILL after --grace seconds), run the teardowns, write the partial report, exit 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
 
+from paratest_split import ci
 from paratest_split.commands import Context
-from paratest_split.errors import UsageError
+from paratest_split.manifest import PLAN_FILE, read_plan
+from paratest_split.plugins import load_discoverer
+from paratest_split.runner import events as ev
+from paratest_split.runner.shard import ShardRun, check_index, run_shard
 
-HELP = "run (not built yet)"
+HELP = "run one shard of a plan: setup hooks, its tests with retries, teardown hooks, a report"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    del parser
+    parser.add_argument(
+        "user_command",
+        nargs=argparse.REMAINDER,
+        metavar="-- COMMAND",
+        help="test command (argv, no shell); test ids are appended unless it names {tests} or "
+        "{tests_file}; {junit} is where it must write JUnit",
+    )
+
+
+class _Printer:
+    """Events to the terminal: hook and engine lines on stderr, the runner's output on stdout."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def __call__(self, event: ev.Event) -> None:
+        out, err = self.ctx.stdout, self.ctx.stderr
+        if isinstance(event, ev.Output):
+            if event.source == "tests":
+                print(event.line, file=out, flush=True)
+            else:
+                print(event.prefixed, file=err, flush=True)
+        elif isinstance(event, ev.HookStarted):
+            target = f" for {event.test}" if event.test else ""
+            print(f"[shard {event.shard}] {event.hook}{target}: {event.command}", file=err,
+                  flush=True)
+        elif isinstance(event, ev.AttemptStarted) and event.attempt > 1:
+            count = len(event.tests)
+            print(f"[shard {event.shard}] attempt {event.attempt}: re-running {count} failed "
+                  f"test{'s' if count != 1 else ''}", file=err, flush=True)
+        elif isinstance(event, ev.Message):
+            kind = "warning: " if event.warning else ""
+            print(f"[shard {event.shard}] {kind}{event.text}", file=err, flush=True)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT set `stop` (the engine then stops the tests and runs the teardowns)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        # No printing here: a signal may arrive while the main thread is printing.
+        del signum, frame
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _resolve(cwd: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else cwd / path
 
 
 def handle(ctx: Context) -> int:
-    del ctx
-    raise UsageError("'run' is not built yet")
+    settings = ctx.settings
+    plan_dir = _resolve(ctx.cwd, settings.plan)
+    plan = read_plan(plan_dir)
+    index = ci.resolve_index(settings.index, ctx.env)
+    if settings.index == "auto":
+        info = ci.detect(ctx.env)
+        if info is not None and info.total is not None and info.total != plan.shards:
+            ctx.warn(f"{info.ci.value} runs {info.total} executors but the plan has "
+                     f"{plan.shards} shards: some tests will not run or some executors idle")
+    check_index(plan, index, plan_dir / PLAN_FILE if plan_dir.is_dir() else plan_dir)
+    command = list(ctx.args.user_command or ())
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if command:
+        settings = settings.replace(command=tuple(command))
+    root = _resolve(ctx.cwd, settings.root).resolve()
+    shard_run = ShardRun(
+        plan=plan,
+        index=index,
+        settings=settings,
+        workspace=root,
+        source=root,
+        output=_resolve(ctx.cwd, settings.output),
+        env=ctx.env,
+        discoverer=load_discoverer(plan.discover),
+        plan_hooks=True,
+    )
+    stop = threading.Event()
+    with _stop_on_signals(stop):
+        outcome = run_shard(shard_run, on_event=_Printer(ctx), stop=stop)
+    status = ctx.env.get("TEST_SHARD_STATUS_FILE")
+    if status:  # Bazel: say that we honour TEST_SHARD_INDEX
+        with contextlib.suppress(OSError):
+            Path(status).touch()
+    ctx.info(f"paratest-split: {outcome.message}; report: {outcome.report}")
+    return int(outcome.exit_code)

@@ -1,0 +1,221 @@
+"""Run one child process in its own process group, stream its output, stop it cleanly.
+
+Every process starts a new session (`start_new_session=True`), so the whole tree it spawns
+(pytest-xdist workers, a shell's children) can be signalled at once. Stopping (a deadline, or
+the caller's `stop` event) sends SIGTERM to the group, waits `grace` seconds, then SIGKILLs it.
+A test runner's group is also cleaned up when its leader exits on its own, so nothing it left
+behind keeps running; a hook's group is not (a setup hook may start a service on purpose).
+
+Output (stdout and stderr together) is read in this thread with `select`, delivered line by
+line to `on_line`, and its tail kept for reports. A leftover child that holds the pipe open
+after the leader exited does not block us: we stop reading shortly after the leader is gone.
+POSIX only (process groups, select on pipes).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_POLL = 0.05  # seconds between checks of stop/deadline while a child runs
+_DRAIN = 0.5  # seconds we keep reading after the leader exited (children holding the pipe)
+TAIL_LIMIT = 64 * 1024  # characters of output kept for reports
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProcessResult:
+    argv: tuple[str, ...]
+    pid: int
+    returncode: int | None  # None: we killed it (deadline or stop); negative: killed by signal
+    elapsed: float
+    output: str  # the tail of stdout+stderr (at most TAIL_LIMIT characters)
+    timed_out: bool = False
+    stopped: bool = False
+    start_error: str = ""  # the process could not start at all (no such command...)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class _Lines:
+    """Split a byte stream into decoded lines for `on_line`; keep a bounded tail."""
+
+    def __init__(self, on_line: Callable[[str], None] | None) -> None:
+        self._on_line = on_line
+        self._partial = b""
+        self._tail: collections.deque[str] = collections.deque()
+        self._tail_size = 0
+
+    def feed(self, data: bytes) -> None:
+        self._partial += data
+        *complete, self._partial = self._partial.split(b"\n")
+        for raw in complete:
+            self._emit(raw)
+        if len(self._partial) > TAIL_LIMIT:  # a huge line without newline: flush it anyway
+            self._emit(self._partial)
+            self._partial = b""
+
+    def close(self) -> None:
+        if self._partial:
+            self._emit(self._partial)
+            self._partial = b""
+
+    def _emit(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", "replace").rstrip("\r")
+        self._tail.append(line)
+        self._tail_size += len(line) + 1
+        while self._tail_size > TAIL_LIMIT and len(self._tail) > 1:
+            self._tail_size -= len(self._tail.popleft()) + 1
+        if self._on_line is not None:
+            self._on_line(line)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self._tail)
+
+
+def signal_group(pgid: int, signum: int) -> bool:
+    """Send `signum` to a process group; False when the group is already gone."""
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - a reused pgid we do not own
+        return False
+    return True
+
+
+def group_alive(pgid: int) -> bool:
+    return signal_group(pgid, 0)
+
+
+def terminate_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM the process group, wait up to `grace` s for the leader and the group, SIGKILL."""
+    pgid = proc.pid
+    if not signal_group(pgid, signal.SIGTERM):
+        proc.wait()
+        return
+    end = time.monotonic() + grace
+    while time.monotonic() < end:
+        if proc.poll() is not None and not group_alive(pgid):
+            return
+        time.sleep(0.02)
+    signal_group(pgid, signal.SIGKILL)
+    proc.wait()
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    on_line: Callable[[str], None] | None = None,
+    on_tick: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
+    deadline: float | None = None,
+    grace: float = 5.0,
+    kill_leftovers: bool = True,
+) -> ProcessResult:
+    """Run `argv` (never through a shell) to completion, a deadline or `stop`.
+
+    `deadline` is a `time.monotonic()` instant. `on_tick` is called about every 50 ms while the
+    process runs (for polling progress files). `kill_leftovers`: once the leader exits, also
+    terminate whatever is still running in its process group.
+    """
+    started = time.monotonic()
+    argv = tuple(argv)
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return ProcessResult(
+            argv=argv,
+            pid=0,
+            returncode=127,
+            elapsed=time.monotonic() - started,
+            output="",
+            start_error=f"cannot start {argv[0]!r}: {exc.strerror or exc}",
+        )
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    lines = _Lines(on_line)
+    timed_out = stopped = False
+    eof = False
+    exited_at: float | None = None
+    try:
+        while True:
+            if not eof:
+                ready, _, _ = select.select([fd], [], [], _POLL)
+                if ready:
+                    data = os.read(fd, 65536)
+                    if data:
+                        lines.feed(data)
+                    else:
+                        eof = True
+            else:
+                time.sleep(_POLL)
+            if on_tick is not None:
+                on_tick()
+            if proc.poll() is not None:
+                if exited_at is None:
+                    exited_at = time.monotonic()
+                if eof or time.monotonic() - exited_at > _DRAIN:
+                    break
+                continue
+            now = time.monotonic()
+            if stop is not None and stop.is_set():
+                stopped = True
+            elif deadline is not None and now >= deadline:
+                timed_out = True
+            if stopped or timed_out:
+                terminate_group(proc, grace)
+                _drain(fd, lines)
+                break
+    finally:
+        if proc.poll() is None:  # an exception in a callback: never leave it running
+            terminate_group(proc, 0)
+        if kill_leftovers and group_alive(proc.pid):
+            terminate_group(proc, grace)
+        lines.close()
+        proc.stdout.close()
+    if on_tick is not None:
+        on_tick()
+    return ProcessResult(
+        argv=argv,
+        pid=proc.pid,
+        returncode=None if (timed_out or stopped) else proc.returncode,
+        elapsed=time.monotonic() - started,
+        output=lines.text,
+        timed_out=timed_out,
+        stopped=stopped,
+    )
+
+
+def _drain(fd: int, lines: _Lines) -> None:
+    """Read what a killed process left in the pipe, without blocking on lingering writers."""
+    with contextlib.suppress(OSError):
+        while True:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if not ready:
+                return
+            data = os.read(fd, 65536)
+            if not data:
+                return
+            lines.feed(data)

@@ -1,0 +1,117 @@
+"""Turn a runner's JUnit report into results per planned test.
+
+A planned test is matched by its JUnit key (TestItem): `classname` + `name` for a test-level
+item, `classname` alone for a class-level item (name None), `file` for a file-level item (the
+case's `file` attribute or its suite's name). One test may own several cases (a file-level item
+runs a whole file); one key seen twice in the same report (pytest reports a teardown error as
+a second case) keeps its worst result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from paratest_split.junit import reader as junit_reader
+from paratest_split.model import Attempt, CaseResult, Outcome, TestItem, Warning_
+
+_RANK = {Outcome.SKIPPED: 0, Outcome.PASSED: 1, Outcome.FAILED: 2, Outcome.ERROR: 3}
+
+
+def worst(outcomes: Iterable[Outcome]) -> Outcome | None:
+    """The most serious outcome: error > failed > passed > skipped; None for no outcomes."""
+    result: Outcome | None = None
+    for outcome in outcomes:
+        if result is None or _RANK[outcome] > _RANK[result]:
+            result = outcome
+    return result
+
+
+def read_report(path: Path) -> tuple[list[CaseResult], list[Warning_]]:
+    """All `<testcase>`s of one runner report and its warnings (BadInputError if unreadable)."""
+    cases, _suites, warnings = junit_reader.read_report(path, details=True)
+    return cases, warnings
+
+
+def dedupe(cases: Sequence[CaseResult]) -> list[CaseResult]:
+    """One case per key, the worst of duplicates, in first-seen order."""
+    chosen: dict[tuple[str, str], CaseResult] = {}
+    for case in cases:
+        previous = chosen.get(case.key)
+        if previous is None or _RANK[case.final.outcome] > _RANK[previous.final.outcome]:
+            chosen[case.key] = case
+    return list(chosen.values())
+
+
+class Matcher:
+    """Which planned test a case belongs to."""
+
+    def __init__(self, items: Sequence[TestItem]) -> None:
+        self._by_key: dict[tuple[str, str], str] = {}
+        self._by_class: dict[str, str] = {}
+        self._by_file: dict[str, str] = {}
+        for item in items:
+            if item.name is not None:
+                self._by_key.setdefault((item.classname or "", item.name), item.id)
+            elif item.classname:
+                self._by_class.setdefault(item.classname, item.id)
+            elif item.file:
+                self._by_file.setdefault(_norm(item.file), item.id)
+            else:  # no key at all: the id itself may be the case name
+                self._by_key.setdefault(("", item.id), item.id)
+
+    def test_for(self, case: CaseResult) -> str | None:
+        found = self._by_key.get(case.key)
+        if found is not None:
+            return found
+        found = self._by_class.get(case.classname)
+        if found is not None:
+            return found
+        for candidate in (case.file, case.suite):
+            if candidate:
+                found = self._by_file.get(_norm(candidate))
+                if found is not None:
+                    return found
+        return None
+
+
+def _norm(path: str) -> str:
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def placeholder_case(item: TestItem, attempt: Attempt) -> CaseResult:
+    """A case for a planned test that produced none of its own (not run, crashed, per-test)."""
+    return CaseResult(
+        classname=item.classname or "",
+        name=item.name or item.id,
+        file=item.file,
+        suite="paratest-split",
+        final=attempt,
+    )
+
+
+def read_progress(path: Path, offset: int) -> tuple[list[tuple[Outcome | None, str]], int]:
+    """New complete lines `<outcome>\\t<node id>` of a progress file since `offset`."""
+    try:
+        with path.open("rb") as stream:
+            stream.seek(offset)
+            data = stream.read()
+    except OSError:
+        return [], offset
+    end = data.rfind(b"\n")
+    if end < 0:
+        return [], offset
+    lines = []
+    for raw in data[: end + 1].decode("utf-8", "replace").splitlines():
+        outcome_text, sep, test = raw.partition("\t")
+        if not sep:
+            continue
+        try:
+            outcome: Outcome | None = Outcome(outcome_text)
+        except ValueError:
+            outcome = None
+        lines.append((outcome, test))
+    return lines, offset + end + 1
