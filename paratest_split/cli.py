@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, `split` is meant.",
     )
     parser.add_argument("--version", action="version", version=f"paratest-split {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND", parser_class=_Parser)
     for name in NAMES:
         module = _command_module(name)
         command_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = config.load_settings(flags, config.environ(), cwd)
         debug = settings.debug
         ctx = Context(settings=settings, args=own, env=config.environ(), cwd=cwd)
-        return int(_command_module(args.command).handle(ctx))
+        return int(_command_module(args.subcommand).handle(ctx))
     except ParatestError as exc:
         if debug:
             traceback.print_exc()

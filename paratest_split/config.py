@@ -425,6 +425,54 @@ class Settings:
             "shell command run once after all shards, always", commands=RUNNING, metavar="CMD"
         ),
     )
+    install: str = field(
+        default="pip install paratest-split",
+        metadata=opt(
+            "pipeline: shell command that installs paratest-split on each CI executor",
+            commands=("pipeline",),
+            metavar="CMD",
+        ),
+    )
+    image: str = field(
+        default="python:3.12-slim",
+        metadata=opt(
+            "pipeline: container image of the jobs (gitlab, github, circleci, azure, k8s)",
+            commands=("pipeline",),
+            metavar="IMAGE",
+        ),
+    )
+    agent: str | None = field(
+        default=None,
+        metadata=opt(
+            "pipeline: agent label, runner tag, queue or pool the jobs run on",
+            commands=("pipeline",),
+            metavar="LABEL",
+        ),
+    )
+    style: str | None = field(
+        default=None,
+        metadata=opt(
+            "pipeline: variant of the target (jenkins: declarative|scripted; "
+            "gitlab: parallel|child|child-jobs)",
+            commands=("pipeline",),
+            metavar="STYLE",
+        ),
+    )
+    child: bool = field(
+        default=False,
+        metadata=opt(
+            "pipeline gitlab: a plan job writes a dynamic child pipeline (same as --style child)",
+            commands=("pipeline",),
+        ),
+    )
+    report: str = field(
+        default="junit.xml",
+        metadata=opt(
+            "pipeline: path of the merged JUnit report the final job writes and keeps",
+            commands=("pipeline",),
+            metavar="FILE",
+        ),
+    )
     # -- local
     workspaces: str = field(
         default="copy",

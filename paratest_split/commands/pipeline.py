@@ -1,19 +1,65 @@
-"""`paratest-split pipeline` (not built yet)."""
+"""`paratest-split pipeline TARGET`: print a ready CI configuration for TARGET."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
 from paratest_split.commands import Context
-from paratest_split.errors import UsageError
+from paratest_split.errors import BadInputError, ExitCode
+from paratest_split.render import RENDERERS, render_settings
 
-HELP = "pipeline (not built yet)"
+HELP = "print a ready CI configuration: " + ", ".join(RENDERERS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    del parser
+    parser.add_argument("target", choices=list(RENDERERS), metavar="TARGET",
+                        help="CI to write for: " + ", ".join(RENDERERS))
+    parser.add_argument("--write", metavar="FILE",
+                        help="write the configuration to FILE instead of printing it")
+    parser.add_argument("--check", metavar="FILE",
+                        help="exit 1 if FILE differs from what would be generated (drift check)")
+    parser.add_argument("--shards-from-plan", metavar="DIR",
+                        help="take the shard count from DIR/plan.json (gitlab child pipelines)")
+
+
+def shards_from_plan(directory: Path) -> int:
+    path = directory / "plan.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInputError(path, f"cannot read plan: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadInputError(path, "not a JSON plan written by `paratest-split split`") from None
+    shards = data.get("shards") if isinstance(data, dict) else None
+    if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
+        raise BadInputError(path, "has no whole-number 'shards' >= 1")
+    return shards
 
 
 def handle(ctx: Context) -> int:
-    del ctx
-    raise UsageError("'pipeline' is not built yet")
+    settings = ctx.settings
+    if ctx.args.shards_from_plan:
+        settings = settings.replace(shards=shards_from_plan(ctx.cwd / ctx.args.shards_from_plan))
+    text = render_settings(ctx.args.target, settings)
+    if ctx.args.check:
+        path = ctx.cwd / ctx.args.check
+        try:
+            current = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadInputError(path, f"cannot read: {exc}") from None
+        if current != text:
+            ctx.info(f"{ctx.args.check} is out of date: run `paratest-split pipeline "
+                     f"{ctx.args.target} --write {ctx.args.check}`")
+            return int(ExitCode.TESTS_FAILED)
+        ctx.info(f"{ctx.args.check} is up to date")
+        return int(ExitCode.OK)
+    if ctx.args.write:
+        path = ctx.cwd / ctx.args.write
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        ctx.info(f"wrote {ctx.args.write}")
+        return int(ExitCode.OK)
+    ctx.stdout.write(text)
+    return int(ExitCode.OK)

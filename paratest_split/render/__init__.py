@@ -1,0 +1,83 @@
+"""`paratest-split pipeline TARGET`: ready CI configurations from Jinja2 templates.
+
+`RENDERERS` is the one registry: it feeds the CLI's choices, the docs table, the golden-file
+tests and `scripts/regen_golden.py`.
+"""
+
+from __future__ import annotations
+
+from paratest_split.config import Settings
+from paratest_split.errors import UsageError
+from paratest_split.render import (
+    azure,
+    bamboo,
+    buildkite,
+    circleci,
+    github,
+    gitlab,
+    gocd,
+    jenkins,
+    k8s,
+    teamcity,
+)
+from paratest_split.render.base import PipelineSpec, Renderer, spec_from_settings
+
+__all__ = ["RENDERERS", "PipelineSpec", "Renderer", "render", "render_settings", "resolve_style"]
+
+RENDERERS: dict[str, Renderer] = {
+    r.name: r
+    for r in (
+        jenkins.RENDERER,
+        gitlab.RENDERER,
+        gocd.RENDERER,
+        github.RENDERER,
+        circleci.RENDERER,
+        buildkite.RENDERER,
+        azure.RENDERER,
+        teamcity.RENDERER,
+        bamboo.RENDERER,
+        k8s.RENDERER,
+    )
+}
+
+
+def resolve_style(renderer: Renderer, style: str | None, *, child: bool = False) -> str:
+    if child:
+        if "child" not in renderer.styles:
+            raise UsageError(f"pipeline {renderer.name}: --child is only for gitlab")
+        if style not in (None, "child"):
+            raise UsageError(f"pipeline {renderer.name}: --child conflicts with --style {style}")
+        return "child"
+    if style is None:
+        return renderer.styles[0]
+    if style not in renderer.styles:
+        raise UsageError(
+            f"pipeline {renderer.name}: unknown --style {style!r} "
+            f"(choose from {', '.join(renderer.styles)})"
+        )
+    return style
+
+
+def render(target: str, spec: PipelineSpec, style: str | None = None) -> str:
+    """The configuration file for `target`, as text. Deterministic: same spec, same bytes."""
+    try:
+        renderer = RENDERERS[target]
+    except KeyError:
+        raise UsageError(
+            f"pipeline: unknown target {target!r} (choose from {', '.join(RENDERERS)})"
+        ) from None
+    chosen = resolve_style(renderer, style)
+    if spec.shards > renderer.max_shards:
+        raise UsageError(
+            f"pipeline {target}: {renderer.title} runs at most {renderer.max_shards} "
+            f"parallel executors, --shards is {spec.shards}"
+        )
+    return renderer.render(spec, chosen)
+
+
+def render_settings(target: str, settings: Settings) -> str:
+    renderer = RENDERERS.get(target)
+    style = settings.style
+    if renderer is not None:
+        style = resolve_style(renderer, settings.style, child=settings.child)
+    return render(target, spec_from_settings(settings), style)

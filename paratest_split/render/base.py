@@ -1,0 +1,303 @@
+"""What every CI renderer shares: the pipeline spec, the commands it runs, quoting, Jinja2.
+
+A renderer turns a `PipelineSpec` (built from `Settings`) into one CI configuration file. The
+commands are built here as argv lists and joined with POSIX shell quoting; each target then
+escapes the CI's own interpolation (GitHub `${{`, Buildkite `$`, GoCD `#`, Kubernetes `$(`,
+TeamCity `%`, CircleCI `<<`) and quotes the result for its file format (YAML, Groovy, Kotlin).
+Only this package imports jinja2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+
+from paratest_split import config
+from paratest_split.config import Settings
+from paratest_split.errors import UsageError
+
+PROG = "paratest-split"
+# Stands for the shard index where a template splices it in (no argv item can hold NUL).
+INDEX_MARK = "\0"
+
+# Settings that `pipeline` writes itself (or that make no sense inside a CI job).
+_NEVER_FORWARDED = frozenset(
+    {"config", "debug", "format", "root", "shards", "index", "out", "plan", "output", "command"}
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineSpec:
+    """Everything a template needs, already validated. Commands are POSIX shell strings."""
+
+    shards: int
+    install: str
+    image: str
+    agent: str | None
+    plan_dir: str
+    results_dir: str
+    report: str
+    history_dir: str
+    split_args: tuple[str, ...] = ()
+    run_args: tuple[str, ...] = ()
+    merge_args: tuple[str, ...] = ()
+    test_command: tuple[str, ...] = ()
+
+    @property
+    def indexes(self) -> list[int]:
+        return list(range(self.shards))
+
+    def plan_command(self) -> str:
+        """Compute the plan from the timing history and write it to `plan_dir`."""
+        return shlex.join(
+            [PROG, "split", "--shards", str(self.shards), "--out", self.plan_dir, *self.split_args]
+        )
+
+    def run_command(self, index: str) -> str:
+        """Run one shard. `index` is a shell word inserted as-is: `auto`, a number, or a
+        quoted variable reference such as `"$SHARD"`; everything else is quoted here."""
+        head = shlex.join([PROG, "run", "--plan", self.plan_dir, "--index"])
+        tail = shlex.join(["--output", self.results_dir, *self.run_args])
+        command = f"{head} {index} {tail}"
+        if self.test_command:
+            command += " -- " + shlex.join(self.test_command)
+        return command
+
+    def merge_command(self, results_glob: str | None = None, summary: str | None = None) -> str:
+        """Merge every shard's report, check it against the plan, keep it as history."""
+        pattern = results_glob or f"{self.results_dir}/**/*.xml"
+        argv = [PROG, "merge", pattern, "--plan", self.plan_dir, "-o", self.report]
+        argv += ["--store", self.history_dir, *self.merge_args]
+        command = shlex.join(argv)
+        if summary is not None:  # a shell word such as "$GITHUB_STEP_SUMMARY"
+            command += f" --summary-md {summary}"
+        return command
+
+
+def _flag_args(key: str, value: object) -> list[str]:
+    """A setting's value -> argv items for its flag (repeatable and bool flags included)."""
+    flag = config.flag_name(key)
+    if isinstance(value, bool):
+        return [flag if value else "--no-" + flag[2:]]
+    if isinstance(value, tuple):
+        return [item for v in value for item in _flag_args(key, v)]
+    text = _text(value)
+    # `--flag -x` would be read as two flags by argparse: glue values that look like one.
+    return [f"{flag}={text}"] if text.startswith("-") else [flag, text]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _forwarded(settings: Settings, command: str) -> tuple[str, ...]:
+    """Flags for every setting of `command` that is not at its packaged default.
+
+    The generated file then runs exactly what paratest.yaml, PARATEST_* and the flags said
+    when it was generated, also on an executor whose environment differs."""
+    args: list[str] = []
+    for f in config.options_for(command):
+        if f.name in _NEVER_FORWARDED or f.metadata["flag_only"]:
+            continue
+        value = getattr(settings, f.name)
+        if value == f.default:
+            continue
+        args += _flag_args(f.name, value)
+    return tuple(args)
+
+
+def spec_from_settings(settings: Settings) -> PipelineSpec:
+    shards = settings.shards
+    if shards is None:
+        raise UsageError("pipeline: --shards N is required (or `shards:` in paratest.yaml)")
+    if not isinstance(shards, int):
+        raise UsageError(
+            "pipeline: --shards must be a number: the generated file fixes the executor count"
+        )
+    if not settings.install.strip():
+        raise UsageError("pipeline: --install must be a shell command")
+    return PipelineSpec(
+        shards=shards,
+        install=settings.install,
+        image=settings.image,
+        agent=settings.agent,
+        plan_dir=settings.out,
+        results_dir=settings.output,
+        report=settings.report,
+        history_dir=settings.history_dir,
+        split_args=_forwarded(settings, "split"),
+        run_args=_forwarded(settings, "run"),
+        merge_args=_forwarded(settings, "merge"),
+        test_command=tuple(settings.command),
+    )
+
+
+# -- quoting for file formats --------------------------------------------------------------------
+
+_YAML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+
+
+def yaml_str(text: str) -> str:
+    """A YAML double-quoted scalar that loads back to exactly `text` (YAML 1.1 and 1.2)."""
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch in _YAML_ESCAPES:
+            out.append(_YAML_ESCAPES[ch])
+        elif code < 0x20 or 0x7F <= code <= 0x9F:
+            out.append(f"\\x{code:02x}")
+        elif code in (0x2028, 0x2029, 0xFEFF) or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def groovy_str(text: str) -> str:
+    """A Groovy single-quoted string: no `${}` interpolation happens inside it."""
+    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return f"'{escaped}'"
+
+
+def kotlin_str(text: str) -> str:
+    """A Kotlin string literal; `$` is escaped so no string template runs."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+# -- the CIs' own interpolation ------------------------------------------------------------------
+
+
+def escape_github(text: str) -> str:
+    """GitHub Actions evaluates `${{ ... }}` anywhere in a value: emit a literal instead."""
+    return text.replace("${{", "${{ '${{' }}")
+
+
+def escape_azure(text: str) -> str:
+    """Azure Pipelines template expressions `${{ }}` are compiled from any value."""
+    return text.replace("${{", "${{ '${{' }}")
+
+
+def escape_buildkite(text: str) -> str:
+    """`buildkite-agent pipeline upload` interpolates `$VAR`; `$$` is a literal `$`."""
+    return text.replace("$", "$$")
+
+
+def escape_gocd(text: str) -> str:
+    """GoCD resolves `#{param}` in every config string; `##` is a literal `#`."""
+    return text.replace("#", "##")
+
+
+def escape_k8s(text: str) -> str:
+    """Kubernetes expands `$(VAR)` in command/args; `$$` is a literal `$`."""
+    return text.replace("$", "$$")
+
+
+def escape_teamcity(text: str) -> str:
+    """TeamCity substitutes `%param%` references in build steps; `%%` is a literal `%`."""
+    return text.replace("%", "%%")
+
+
+def escape_circleci(text: str) -> str:
+    """CircleCI replaces `<< parameters >>` in config; `\\<<` is a literal `<<`."""
+    return text.replace("<<", "\\<<")
+
+
+FILTERS: dict[str, Callable[[str], str]] = {
+    "yaml": yaml_str,
+    "shell": shlex.quote,
+    "groovy": groovy_str,
+    "kotlin": kotlin_str,
+    "gha": escape_github,
+    "azure": escape_azure,
+    "buildkite": escape_buildkite,
+    "gocd": escape_gocd,
+    "k8s": escape_k8s,
+    "teamcity": escape_teamcity,
+    "circleci": escape_circleci,
+}
+
+
+# -- Jinja2 --------------------------------------------------------------------------------------
+
+
+def templates_dir() -> Path:
+    """Installed wheel: `paratest_split/templates` (force-included). Source checkout: the
+    repository's top-level `templates/`."""
+    packaged = resources.files("paratest_split") / "templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # noqa: S701
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def render_template(template: str, **context: Any) -> str:
+    text = environment().get_template(template).render(**context)
+    return text if text.endswith("\n") else text + "\n"
+
+
+class Renderer(Protocol):
+    """One CI target. Registered in `paratest_split.render.RENDERERS`."""
+
+    @property
+    def name(self) -> str: ...  # the `pipeline TARGET` name
+    @property
+    def title(self) -> str: ...  # the CI's name for docs
+    @property
+    def filename(self) -> str: ...  # where the file usually lives in a repository
+    @property
+    def index_source(self) -> str: ...  # how an executor learns its shard index
+    @property
+    def styles(self) -> tuple[str, ...]: ...  # variants; the first is the default
+    @property
+    def max_shards(self) -> int: ...
+
+    def render(self, spec: PipelineSpec, style: str) -> str: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class TemplateRenderer:
+    """A renderer that fills one template per style with the spec and a few constants."""
+
+    name: str
+    title: str
+    filename: str
+    index_source: str
+    templates: Mapping[str, str]  # style -> template file
+    max_shards: int = 1000
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def styles(self) -> tuple[str, ...]:
+        return tuple(self.templates)
+
+    def render(self, spec: PipelineSpec, style: str) -> str:
+        return render_template(
+            self.templates[style], spec=spec, style=style, index_mark=INDEX_MARK, **self.extra
+        )

@@ -1,0 +1,47 @@
+"""GitLab CI: a `parallel: N` job, or a plan job that writes a dynamic child pipeline."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from paratest_split.render.base import PROG, PipelineSpec, TemplateRenderer, render_template
+
+CHILD_FILE = "paratest-child.yml"
+
+
+def child_command(spec: PipelineSpec) -> str:
+    """What the parent's plan job runs to write the child pipeline for the plan it made."""
+    argv = [PROG, "pipeline", "gitlab", "--style", "child-jobs"]
+    argv += ["--shards-from-plan", spec.plan_dir, "--out", spec.plan_dir]
+    argv += ["--output", spec.results_dir, "--report", spec.report]
+    argv += ["--install", spec.install, "--image", spec.image]
+    if spec.agent:
+        argv += ["--agent", spec.agent]
+    return shlex.join(argv) + " > " + shlex.quote(CHILD_FILE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitLabRenderer(TemplateRenderer):
+    def render(self, spec: PipelineSpec, style: str) -> str:
+        return render_template(
+            self.templates[style],
+            spec=spec,
+            style=style,
+            child_file=CHILD_FILE,
+            child_command=child_command(spec),
+        )
+
+
+RENDERER = GitLabRenderer(
+    name="gitlab",
+    title="GitLab CI",
+    filename=".gitlab-ci.yml",
+    index_source="`--index auto`: CI_NODE_INDEX (1-based) of `parallel:`",
+    templates={
+        "parallel": "gitlab/parallel.yml.j2",
+        "child": "gitlab/child.yml.j2",
+        "child-jobs": "gitlab/child-jobs.yml.j2",
+    },
+    max_shards=200,  # GitLab's limit for `parallel:`
+)

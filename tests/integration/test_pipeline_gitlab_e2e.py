@@ -1,0 +1,72 @@
+"""End to end: the generated .gitlab-ci.yml runs under gitlab-ci-local on the example project:
+a plan job, 3 shard jobs (`parallel: 3`, `--index auto` from CI_NODE_INDEX) and the merge job.
+
+Needs gitlab-ci-local 4.73.0 (npm), rsync and git: .ci/run installs them; skipped otherwise.
+The jobs use this checkout's paratest-split through `--install` (the venv's bin on PATH).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from paratest_split import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = ("gitlab-ci-local", "rsync", "git")
+
+
+def _example_project() -> Path:
+    for candidate in (ROOT / "examples" / "integration", ROOT / "examples"):
+        if (candidate / "paratest.yaml").is_file():
+            return candidate
+    pytest.skip("no example project with a paratest.yaml")
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_gitlab_pipeline_runs_plan_shards_and_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed: .ci/run installs them")
+    source = _example_project()
+    project = tmp_path / "project"
+    shutil.copytree(source, project, ignore=shutil.ignore_patterns(
+        "paratest-plan", "paratest-results", ".paratest", "__pycache__", ".gitlab-ci-local",
+        "junit.xml", "*.db"))
+    monkeypatch.chdir(project)
+    for name in [n for n in os.environ if n.startswith("PARATEST_")]:
+        monkeypatch.delenv(name)
+    install = f'export PATH="{Path(sys.executable).parent}:$PATH"'
+    assert cli.main(["pipeline", "gitlab", "--shards", "3", "--install", install,
+                     "--write", ".gitlab-ci.yml"]) == 0
+    capsys.readouterr()
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    for argv in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "example"],
+                 ["remote", "add", "origin", "https://gitlab.example.com/group/project.git"]):
+        subprocess.run([*git, *argv], cwd=project, check=True, capture_output=True)
+    result = subprocess.run(
+        ["gitlab-ci-local", "--shell-isolation", "--no-artifacts-to-source",
+         "--force-shell-executor"],
+        cwd=project, capture_output=True, text=True, timeout=600, check=False)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    for job in ("plan", "shard: [1/3]", "shard: [2/3]", "shard: [3/3]", "merge"):
+        assert f"PASS  {job}" in log, f"{job} did not pass:\n{log[-4000:]}"
+    merged = project / ".gitlab-ci-local" / "builds" / "merge" / "junit.xml"
+    assert merged.is_file(), log[-2000:]
+    cases = [(c.get("classname"), c.get("name"))
+             for c in etree.parse(str(merged)).getroot().iter("testcase")]
+    assert len(cases) >= 10
+    assert len(cases) == len(set(cases)), "a test appears twice in the merged report"
+    shard_reports = sorted((project / ".gitlab-ci-local" / "builds").glob(
+        "shard*/paratest-results/shard-*.xml"))
+    assert {p.name for p in shard_reports} >= {"shard-0.xml", "shard-1.xml", "shard-2.xml"}
