@@ -1,0 +1,231 @@
+"""Entry-point loading only: discovery plugins (ours and third-party) and the plugin listing.
+
+Groups:
+- `paratest_split.discoverers`: name -> a Discoverer class (instantiated with no arguments) or
+  instance; the built-ins register here through our own pyproject.
+- `paratest` (the seed tool's): name -> a `find(...)` callable or an object with one, adapted
+  by `discovery.seed.SeedDiscoverer`. The seed tool named a plugin after its distribution
+  (`paratest-dummy` -> `dummy`), so that name is accepted too.
+- `paratest_split.strategies`: listed by `list_plugins` (loaded by `partition.available`).
+
+A plugin that fails to import or instantiate raises PluginError naming the plugin and its entry
+point, in one line. An unknown name raises UsageError listing the available names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+
+from paratest_split.discovery.base import Discoverer
+from paratest_split.discovery.seed import GROUP as SEED_GROUP
+from paratest_split.discovery.seed import SeedDiscoverer
+from paratest_split.errors import PluginError, UsageError
+
+DISCOVERERS = "paratest_split.discoverers"
+STRATEGIES = "paratest_split.strategies"
+_SEED_PREFIXES = ("paratest-", "paratest_")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PluginInfo:
+    name: str
+    group: str
+    distribution: str  # "" when the entry point has no distribution (should not happen)
+    version: str
+    file_level: bool | None  # None for strategies
+    description: str
+    value: str = ""  # the entry point, module:attr
+    error: str = ""  # set when the plugin failed to load
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _dist(ep: EntryPoint) -> tuple[str, str]:
+    dist = ep.dist
+    if dist is None:
+        return "", ""
+    return str(dist.metadata["Name"] or dist.name), str(dist.version)
+
+
+def _sorted(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
+    return sorted(eps, key=lambda ep: (ep.name, _dist(ep)[0], ep.value))
+
+
+def _seed_names(ep: EntryPoint) -> tuple[str, ...]:
+    """Names a seed plugin answers to, preferred first: its distribution's name without the
+    `paratest-` prefix (the seed tool's rule; its entry points are all called `find`), and the
+    entry point's own name unless that is `find`."""
+    dist_name = _dist(ep)[0]
+    names = [
+        dist_name[len(prefix) :]
+        for prefix in _SEED_PREFIXES
+        if dist_name.lower().startswith(prefix) and len(dist_name) > len(prefix)
+    ]
+    if ep.name != "find" or not names:
+        names.append(ep.name)
+    return tuple(names)
+
+
+def _failure(kind: str, ep: EntryPoint, exc: BaseException) -> PluginError:
+    dist, version = _dist(ep)
+    where = f"{ep.value} from {dist} {version}".strip() if dist else ep.value
+    return PluginError(
+        _one_line(f"{kind} '{ep.name}' ({where}) failed to load: {type(exc).__name__}: {exc}")
+    )
+
+
+def _instantiate(ep: EntryPoint) -> Discoverer:
+    try:
+        loaded = ep.load()
+        obj = loaded() if isinstance(loaded, type) else loaded
+    except Exception as exc:  # noqa: BLE001 - any failure of third-party code is its error
+        raise _failure("discovery plugin", ep, exc) from None
+    if not isinstance(obj, Discoverer):
+        raise PluginError(
+            f"discovery plugin '{ep.name}' ({ep.value}) is not a Discoverer: it needs `name`, "
+            "`file_level`, discover(), item_for_id() and invocations()"
+        )
+    return obj
+
+
+def _load_seed(ep: EntryPoint, name: str) -> Discoverer:
+    try:
+        loaded = ep.load()
+    except Exception as exc:  # noqa: BLE001 - any failure of third-party code is its error
+        raise _failure("seed plugin", ep, exc) from None
+    return SeedDiscoverer(name, loaded)
+
+
+def available_names() -> list[str]:
+    names = {ep.name for ep in entry_points(group=DISCOVERERS)}
+    for ep in entry_points(group=SEED_GROUP):
+        names.update(_seed_names(ep))
+    return sorted(names)
+
+
+def load_discoverer(name: str) -> Discoverer:
+    """The discovery plugin called `name` (our group first, then the seed tool's)."""
+    matches = _sorted(ep for ep in entry_points(group=DISCOVERERS) if ep.name == name)
+    if len(matches) > 1:
+        where = ", ".join(f"{ep.value} ({_dist(ep)[0]})" for ep in matches)
+        raise PluginError(f"discovery plugin '{name}' is registered more than once: {where}")
+    if matches:
+        return _instantiate(matches[0])
+    seeds = _sorted(ep for ep in entry_points(group=SEED_GROUP) if name in _seed_names(ep))
+    if seeds:
+        return _load_seed(seeds[0], name)
+    raise UsageError(
+        f"unknown discovery plugin '{name}' (available: {', '.join(available_names()) or 'none'})"
+    )
+
+
+def _describe(obj: object) -> str:
+    text = getattr(obj, "description", None)
+    if not isinstance(text, str) or not text:
+        text = (getattr(obj, "__doc__", None) or "").strip().split("\n\n")[0]
+    return _one_line(text)
+
+
+def _discoverer_info(ep: EntryPoint) -> PluginInfo:
+    dist, version = _dist(ep)
+    try:
+        obj = _instantiate(ep)
+    except PluginError as exc:
+        return PluginInfo(
+            name=ep.name,
+            group=DISCOVERERS,
+            distribution=dist,
+            version=version,
+            file_level=None,
+            description="",
+            value=ep.value,
+            error=str(exc),
+        )
+    return PluginInfo(
+        name=ep.name,
+        group=DISCOVERERS,
+        distribution=dist,
+        version=version,
+        file_level=bool(obj.file_level),
+        description=_describe(obj),
+        value=ep.value,
+    )
+
+
+def _seed_info(ep: EntryPoint) -> PluginInfo:
+    dist, version = _dist(ep)
+    name = _seed_names(ep)[0]
+    try:
+        obj = _load_seed(ep, name)
+    except PluginError as exc:
+        return PluginInfo(
+            name=name,
+            group=SEED_GROUP,
+            distribution=dist,
+            version=version,
+            file_level=False,
+            description="",
+            value=ep.value,
+            error=str(exc),
+        )
+    return PluginInfo(
+        name=name,
+        group=SEED_GROUP,
+        distribution=dist,
+        version=version,
+        file_level=False,
+        description=_describe(obj),
+        value=ep.value,
+    )
+
+
+def _strategy_info(ep: EntryPoint) -> PluginInfo:
+    dist, version = _dist(ep)
+    try:
+        loaded = ep.load()
+        obj = loaded() if isinstance(loaded, type) else loaded
+    except Exception as exc:  # noqa: BLE001 - shown in the listing, not raised
+        return PluginInfo(
+            name=ep.name,
+            group=STRATEGIES,
+            distribution=dist,
+            version=version,
+            file_level=None,
+            description="",
+            value=ep.value,
+            error=str(_failure("strategy plugin", ep, exc)),
+        )
+    return PluginInfo(
+        name=ep.name,
+        group=STRATEGIES,
+        distribution=dist,
+        version=version,
+        file_level=None,
+        description=_describe(obj),
+        value=ep.value,
+    )
+
+
+def list_plugins() -> list[PluginInfo]:
+    """Every registered discoverer, seed plugin and strategy; sorted by group order, name.
+
+    A plugin that fails to load is listed with `error` set instead of raising.
+    """
+    infos = [_discoverer_info(ep) for ep in _sorted(entry_points(group=DISCOVERERS))]
+    infos += [_seed_info(ep) for ep in _sorted(entry_points(group=SEED_GROUP))]
+    infos += [_strategy_info(ep) for ep in _sorted(entry_points(group=STRATEGIES))]
+    return infos
+
+
+__all__ = [
+    "DISCOVERERS",
+    "STRATEGIES",
+    "PluginInfo",
+    "available_names",
+    "list_plugins",
+    "load_discoverer",
+]
