@@ -1,0 +1,1 @@
+"""Summaries of merged results: text, JSON, Markdown and an HTML timeline page."""

@@ -1,0 +1,91 @@
+"""Adapter: the timing-history store (`merge --store`, `local`), read back by `split`/`timings`.
+
+Each stored run is one gzip-compressed merged JUnit report named
+`<UTC YYYYmmddTHHMMSSZ>-<first 12 hex of its sha256>.xml.gz`, so names sort by time (the digest
+only breaks ties between runs stored in the same second) and storing the same report twice in a
+second is one file. After storing, the oldest runs beyond `keep` are removed; `keep=0` keeps
+every run. Only files named like ours are ever counted or removed.
+
+The merged report's `<testcase time>` is the final attempt's (retry.fold, writer), so a retried
+test's history time is one run's, not the sum of its attempts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from paratest_split.errors import BadInputError
+
+STORED_NAME = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}\.xml\.gz$")
+_CHUNK = 1 << 20
+
+
+def _digest(report: Path) -> str:
+    digest = hashlib.sha256()
+    opener = gzip.open if report.name.endswith(".gz") else open
+    try:
+        with opener(report, "rb") as source:
+            while block := source.read(_CHUNK):
+                digest.update(block)
+    except (OSError, EOFError) as exc:
+        raise BadInputError(report, f"cannot read the report to store: {exc}") from None
+    return digest.hexdigest()[:12]
+
+
+def stored_runs(history_dir: Path) -> list[Path]:
+    """The runs in the store, oldest first."""
+    if not history_dir.is_dir():
+        return []
+    return sorted(p for p in history_dir.iterdir() if STORED_NAME.match(p.name) and p.is_file())
+
+
+def store_report(
+    report: Path, history_dir: Path, keep: int, *, now: dt.datetime | None = None
+) -> Path:
+    """Keep `report` (a merged JUnit file, .xml or .xml.gz) as one run of history.
+
+    Returns the stored file. `now` (UTC) is for tests; it defaults to the current time.
+    """
+    moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    name = f"{moment:%Y%m%dT%H%M%SZ}-{_digest(report)}.xml.gz"
+    history_dir.mkdir(parents=True, exist_ok=True)
+    target = history_dir / name
+    fd, tmp_name = tempfile.mkstemp(prefix=".store-", suffix=".tmp", dir=history_dir)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            if report.name.endswith(".gz"):
+                with report.open("rb") as source:
+                    shutil.copyfileobj(source, raw, _CHUNK)
+            else:
+                with (
+                    report.open("rb") as source,
+                    gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as packed,
+                ):
+                    shutil.copyfileobj(source, packed, _CHUNK)
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BadInputError(
+            history_dir, f"cannot store the report: {exc.strerror or exc}"
+        ) from None
+    prune(history_dir, keep)
+    return target
+
+
+def prune(history_dir: Path, keep: int) -> list[Path]:
+    """Remove the oldest stored runs beyond `keep` (0: keep all); returns what was removed."""
+    if keep <= 0:
+        return []
+    runs = stored_runs(history_dir)
+    removed = runs[: max(len(runs) - keep, 0)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import junitparser
+import pytest
+from lxml import etree
+
+from paratest_split.junit.reader import read_report
+from paratest_split.junit.writer import ReportWriter, case_xml, write_report
+from paratest_split.model import Attempt, CaseResult, Outcome
+
+XSD_DIR = Path(__file__).parents[2] / "fixtures" / "xsd"
+
+
+def _schema(name: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(XSD_DIR / name)))
+
+
+def _case(
+    name: str,
+    outcome: Outcome = Outcome.PASSED,
+    *,
+    classname: str = "tests.test_x",
+    time: float = 0.5,
+    earlier: tuple[Attempt, ...] = (),
+    properties: tuple[tuple[str, str], ...] = (),
+    file: str | None = None,
+    **final: str,
+) -> CaseResult:
+    return CaseResult(
+        classname=classname,
+        name=name,
+        file=file,
+        final=Attempt(outcome=outcome, time=time, **final),
+        earlier=earlier,
+        properties=properties,
+    )
+
+
+FLAKY = _case(
+    "test_flaky",
+    time=0.25,
+    earlier=(
+        Attempt(
+            outcome=Outcome.FAILED,
+            time=0.5,
+            message="assert 1 == 2",
+            type="AssertionError",
+            details="Traceback\n  line 3",
+            stdout="out1",
+            stderr="err1",
+        ),
+        Attempt(outcome=Outcome.ERROR, time=0.75, message="fixture broke", details="boom"),
+    ),
+)
+NEVER = _case(
+    "test_never",
+    Outcome.FAILED,
+    time=1.0,
+    message="still wrong",
+    details="trace 3",
+    earlier=(Attempt(outcome=Outcome.FAILED, time=2.0, message="wrong", details="trace 1"),),
+)
+TRICKY = _case(
+    "test_p[a&b <c> \"q\" 'x' \u00e9\u65e5\t\\x00]",
+    Outcome.SKIPPED,
+    classname="tests.weird\u0001ctl",
+    message="why\nmultiline & <tags>",
+    details="reason ]]> text",
+    stdout="caf\u00e9 \x1b[31mred\x1b[0m",
+)
+
+
+def test_case_xml_round_trips_through_the_reader(tmp_path: Path) -> None:
+    path = tmp_path / "r.xml"
+    props = (("paratest.shard", "2"), ("owner", 'a&b "c"'))
+    cases = [FLAKY, NEVER, TRICKY, _case("test_props", properties=props, file="tests/test_x.py")]
+    totals = write_report(path, [("suite-a", cases)])
+    read, suites, warnings = read_report(path)
+    assert warnings == []
+    assert [c.name for c in read] == [c.name for c in cases]
+    flaky, never, tricky, with_props = read
+    assert flaky.flaky
+    assert flaky.final.outcome is Outcome.PASSED
+    assert flaky.final.time == 0.25
+    assert [a.outcome for a in flaky.earlier] == [Outcome.FAILED, Outcome.ERROR]
+    assert flaky.earlier[0].message == "assert 1 == 2"
+    assert flaky.earlier[0].details == "Traceback\n  line 3"
+    assert flaky.earlier[0].time == 0.5
+    assert never.final.outcome is Outcome.FAILED
+    assert never.final.details == "trace 3"
+    assert [a.message for a in never.earlier] == ["wrong"]
+    assert not never.flaky
+    # control characters are dropped (XML 1.0 cannot hold them); everything else survives
+    assert tricky.classname == "tests.weirdctl"
+    assert tricky.name == TRICKY.name
+    assert tricky.final.outcome is Outcome.SKIPPED
+    assert tricky.final.message == "why\nmultiline & <tags>"
+    assert tricky.final.details == "reason ]]> text"
+    assert tricky.final.stdout == "caf\u00e9 [31mred[0m"
+    assert with_props.properties == props
+    assert with_props.file == "tests/test_x.py"
+    assert totals.tests == 4
+    assert totals.failures == 1
+    assert totals.skipped == 1
+    assert totals.flaky == 1
+    # suite time counts every attempt (time spent); each case's time is its final attempt's
+    assert totals.time == pytest.approx(0.25 + 0.5 + 0.75 + 1.0 + 2.0 + 0.5 + 0.5)
+    assert suites[0].cases == 4
+
+
+# The only ways our reports may differ from the published junit-10.xsd (tests/fixtures/xsd).
+EXTENSIONS = (
+    "Element 'rerunFailure', attribute 'time'",
+    "Element 'rerunError', attribute 'time'",
+    "Element 'flakyFailure', attribute 'time'",
+    "Element 'flakyError', attribute 'time'",
+    "Element 'testsuites', attribute 'skipped'",
+    "Element 'testcase', attribute 'file'",
+    "Element 'properties': This element is not expected",
+)
+
+
+def test_pristine_junit10_schema_accepts_all_but_the_documented_extensions(tmp_path: Path) -> None:
+    """Jenkins xunit-plugin junit-10.xsd (vendored, MIT): a `<testsuites>` root and Surefire's
+    flaky/rerun children are valid; testcase properties/file, root `skipped` and attempt times
+    are our documented extensions (windyroad's JUnit.xsd would reject the retry children too)."""
+    path = tmp_path / "r.xml"
+    cases = [FLAKY, NEVER, TRICKY, _case("p", properties=(("k", "v"),), file="tests/test_x.py")]
+    write_report(
+        path,
+        [("a", cases), ("b", [_case("ok")]), ("empty", [])],
+        properties=[("paratest.shard", "0")],
+    )
+    schema = _schema("junit-10.xsd")
+    assert not schema.validate(etree.parse(str(path)))
+    errors = str(schema.error_log).splitlines()
+    assert errors
+    unexpected = [line for line in errors if not any(ext in line for ext in EXTENSIONS)]
+    assert unexpected == []
+    # a report of plain cases (no retries, properties or file) is valid except the root counter
+    plain = tmp_path / "plain.xml"
+    write_report(
+        plain,
+        [("a", [NEVER.__class__(classname="c", name="n", final=NEVER.final), TRICKY, _case("ok")])],
+    )
+    for suite in etree.parse(str(plain)).getroot():
+        assert schema.validate(etree.ElementTree(suite)), schema.error_log
+
+
+def test_extended_schema_accepts_whole_reports_with_properties(tmp_path: Path) -> None:
+    path = tmp_path / "r.xml"
+    cases = [FLAKY, NEVER, TRICKY, _case("p", properties=(("k", "v"),), file="tests/test_x.py")]
+    write_report(path, [("a", cases)])
+    schema = _schema("paratest-junit.xsd")
+    assert schema.validate(etree.parse(str(path))), schema.error_log
+    # and the extension is needed: the pristine schema rejects the testcase properties
+    assert not _schema("junit-10.xsd").validate(etree.parse(str(path)))
+
+
+def test_junitparser_reads_the_written_totals(tmp_path: Path) -> None:
+    path = tmp_path / "r.xml"
+    write_report(path, [("a", [FLAKY, NEVER]), ("b", [TRICKY, _case("ok", time=1.5)])])
+    xml = junitparser.JUnitXml.fromfile(str(path))
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (4, 1, 0, 1)
+    by_name = {suite.name: suite for suite in xml}
+    assert by_name["a"].tests == 2
+    assert by_name["a"].failures == 1
+    assert by_name["b"].skipped == 1
+    cases = {case.name: case for suite in xml for case in suite}
+    assert cases["test_flaky"].is_passed
+    assert not cases["test_never"].is_passed
+    assert cases["ok"].time == 1.5
+    # junitparser's own recount agrees with what we wrote
+    written = (xml.tests, xml.failures, xml.errors, xml.skipped)
+    xml.update_statistics()  # type: ignore[no-untyped-call]
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == written
+
+
+def test_suites_of_one_name_are_merged_in_first_seen_order(tmp_path: Path) -> None:
+    path = tmp_path / "r.xml"
+    with ReportWriter(path, name="merged") as writer:
+        writer.add("b", _case("b1"))
+        writer.add("a", _case("a1"))
+        writer.add("b", _case("b2", Outcome.FAILED))
+        writer.add("a", _case("a2"))
+        writer.add("b", _case("b3"))
+    root = etree.parse(str(path)).getroot()
+    assert root.get("name") == "merged"
+    suites = root.findall("testsuite")
+    assert [(s.get("name"), s.get("tests"), s.get("failures")) for s in suites] == [
+        ("b", "3", "1"),
+        ("a", "2", "0"),
+    ]
+    assert [c.get("name") for c in suites[0]] == ["b1", "b2", "b3"]
+    assert [c.get("name") for c in suites[1]] == ["a1", "a2"]
+    assert root.get("tests") == "5"
+
+
+def test_gzip_target_and_no_leftovers(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "r.xml.gz"
+    write_report(path, [("a", [_case("x")])])
+    assert sorted(p.name for p in path.parent.iterdir()) == ["r.xml.gz"]
+    with gzip.open(path) as fh:
+        assert b'<testcase classname="tests.test_x" name="x" time="0.500"/>' in fh.read()
+    cases, _, _ = read_report(path)
+    assert [c.name for c in cases] == ["x"]
+
+
+def test_failure_while_writing_leaves_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.xml"
+
+    def cases() -> list[CaseResult]:
+        raise RuntimeError("producer broke")
+
+    with pytest.raises(RuntimeError):
+        write_report(path, [("a", iter([_case("x")])), ("b", cases())])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_negative_and_nan_times_are_written_as_zero() -> None:
+    xml = case_xml(_case("t", time=float("nan")))
+    assert 'time="0.000"' in xml
+    assert 'time="0.000"' in case_xml(_case("t", time=-3.0))
