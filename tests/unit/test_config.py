@@ -34,13 +34,17 @@ def test_cascade_file_then_env_then_flags(tmp_path: Path) -> None:
 
 def test_unknown_key_names_key_and_line_with_a_suggestion(tmp_path: Path) -> None:
     path = write(tmp_path, "shards: 3\n\ngroupby: file\n")
-    with pytest.raises(ConfigError, match=r"paratest.yaml:3: unknown key 'groupby' \(did you mean 'group_by'\?\)"):
+    with pytest.raises(
+        ConfigError, match=r"paratest.yaml:3: unknown key 'groupby' \(did you mean 'group_by'\?\)"
+    ):
         read_config_file(path)
 
 
 def test_bad_value_names_file_line_and_key(tmp_path: Path) -> None:
     path = write(tmp_path, "retries: many\n")
-    with pytest.raises(ConfigError, match=r"paratest.yaml:1: retries: 'many' is not a whole number"):
+    with pytest.raises(
+        ConfigError, match=r"paratest.yaml:1: retries: 'many' is not a whole number"
+    ):
         read_config_file(path)
 
 
@@ -60,7 +64,10 @@ def test_empty_file_is_fine(tmp_path: Path) -> None:
 
 
 def test_lists_from_yaml_env_and_command_strings(tmp_path: Path) -> None:
-    path = write(tmp_path, "junit: 'prev/**/*.xml'\ncommand: python -m pytest -x 'a b'\ndiscover_args: [-m, not slow]\n")
+    path = write(
+        tmp_path,
+        "junit: 'prev/**/*.xml'\ncommand: python -m pytest -x 'a b'\ndiscover_args: [-m, not slow]\n",
+    )
     data = read_config_file(path)
     assert data["junit"] == ("prev/**/*.xml",)
     assert data["command"] == ("python", "-m", "pytest", "-x", "a b")
@@ -94,7 +101,7 @@ def test_negative_and_non_finite_numbers_are_rejected() -> None:
 
 
 def test_explicit_config_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="--config nope.yaml: no such file"):
+    with pytest.raises(ConfigError, match=r"--config nope\.yaml: no such file"):
         load_settings({"config": "nope.yaml"}, {}, tmp_path)
 
 

@@ -26,8 +26,15 @@ def make_plan(shards: int = 2) -> Plan:
         unknown_tests=("tests/test_b.py::test_two",),
         discover="pytest",
         items=(
-            TestItem(id=tests[0][0], file="tests/test_a.py", classname="tests.test_a", name="test_one[$(touch x)]"),
-            TestItem(id=tests[1][0], file="tests/test_b.py", classname="tests.test_b", name="test_two"),
+            TestItem(
+                id=tests[0][0],
+                file="tests/test_a.py",
+                classname="tests.test_a",
+                name="test_one[$(touch x)]",
+            ),
+            TestItem(
+                id=tests[1][0], file="tests/test_b.py", classname="tests.test_b", name="test_two"
+            ),
         ),
     )
 
@@ -47,8 +54,17 @@ def test_design_fields_present_and_sorted(tmp_path: Path) -> None:
     write_plan(make_plan(), tmp_path)
     text = (tmp_path / "plan.json").read_text()
     data = json.loads(text)
-    for key in ("version", "shards", "group_by", "algorithm", "inputs_digest", "predicted_makespan_seconds",
-                "lower_bound_seconds", "shards_detail", "unknown_tests"):
+    for key in (
+        "version",
+        "shards",
+        "group_by",
+        "algorithm",
+        "inputs_digest",
+        "predicted_makespan_seconds",
+        "lower_bound_seconds",
+        "shards_detail",
+        "unknown_tests",
+    ):
         assert key in data
     assert list(data) == sorted(data)
     assert text == dumps(make_plan())
@@ -67,21 +83,33 @@ def test_stale_shard_files_of_a_bigger_plan_are_removed(tmp_path: Path) -> None:
         ("[1]", "expected a JSON object"),
         ('{"version": 2}', "version 2 is not supported"),
         ('{"version": 1}', "'shards' is missing"),
-        ('{"version": 1, "shards": 2, "group_by": "file", "shards_detail": []}', "says 2 shards but lists 0"),
-        ('{"version": 1, "shards": 1, "group_by": "nope", "shards_detail": []}', "unknown group_by"),
         (
-            '{"version": 1, "shards": 2, "group_by": "file", "shards_detail": '
-            '[{"index": 0, "tests": ["a"]}, {"index": 1, "tests": ["a"]}]}',
+            '{"version": 1, "shards": 2, "group_by": "file", "shards_detail": []}',
+            "says 2 shards but lists 0",
+        ),
+        (
+            '{"version": 1, "shards": 1, "group_by": "nope", "shards_detail": []}',
+            "unknown group_by",
+        ),
+        (
+            (
+                '{"version": 1, "shards": 2, "group_by": "file", "shards_detail": '
+                '[{"index": 0, "tests": ["a"]}, {"index": 1, "tests": ["a"]}]}'
+            ),
             "planned twice",
         ),
         (
-            '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
-            '[{"index": 0, "tests": ["a"], "predicted_seconds": "x"}]}',
+            (
+                '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
+                '[{"index": 0, "tests": ["a"], "predicted_seconds": "x"}]}'
+            ),
             "not a finite number",
         ),
     ],
 )
-def test_corrupt_plans_are_bad_input_naming_the_file(tmp_path: Path, content: str, problem: str) -> None:
+def test_corrupt_plans_are_bad_input_naming_the_file(
+    tmp_path: Path, content: str, problem: str
+) -> None:
     (tmp_path / "plan.json").write_text(content)
     with pytest.raises(BadInputError, match=problem) as info:
         read_plan(tmp_path)
@@ -96,4 +124,7 @@ def test_missing_plan_says_how_to_make_one(tmp_path: Path) -> None:
 def test_item_map_fills_in_ids_without_items(tmp_path: Path) -> None:
     plan = make_plan()
     bare = Plan(**{**{f: getattr(plan, f) for f in plan.__dataclass_fields__}, "items": ()})
-    assert set(item_map(bare)) == {"tests/test_a.py::test_one[$(touch x)]", "tests/test_b.py::test_two"}
+    assert set(item_map(bare)) == {
+        "tests/test_a.py::test_one[$(touch x)]",
+        "tests/test_b.py::test_two",
+    }

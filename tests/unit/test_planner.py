@@ -9,11 +9,20 @@ from paratest_split.model import Estimate, EstimateSource, GroupBy, TestItem
 from paratest_split.planner import PlanOptions, build_plan, read_test_list
 
 
-def items_and_estimates(spec: dict[str, float], source: EstimateSource = EstimateSource.EXACT) -> tuple[list[TestItem], dict[str, Estimate]]:
+def items_and_estimates(
+    spec: dict[str, float], source: EstimateSource = EstimateSource.EXACT
+) -> tuple[list[TestItem], dict[str, Estimate]]:
     items = []
     for nodeid in spec:
         path, _, name = nodeid.partition("::")
-        items.append(TestItem(id=nodeid, file=path, classname=path.removesuffix(".py").replace("/", "."), name=name))
+        items.append(
+            TestItem(
+                id=nodeid,
+                file=path,
+                classname=path.removesuffix(".py").replace("/", "."),
+                name=name,
+            )
+        )
     return items, {k: Estimate(seconds=v, source=source) for k, v in spec.items()}
 
 
@@ -61,7 +70,9 @@ def test_groups_never_split_and_shards_run_longest_first() -> None:
 
 
 def test_same_inputs_in_any_order_give_the_same_plan() -> None:
-    items, est = items_and_estimates({f"tests/m{i % 7}.py::t{i}": (i * 37 % 11) + 0.5 for i in range(60)})
+    items, est = items_and_estimates(
+        {f"tests/m{i % 7}.py::t{i}": (i * 37 % 11) + 0.5 for i in range(60)}
+    )
     first = build_plan(items, est, options(shards=4))
     for seed in range(5):
         shuffled = items[:]
@@ -106,7 +117,9 @@ def test_target_seconds_picks_the_smallest_shard_count() -> None:
     assert build_plan(items, est, options(shards=None, target_seconds=40.0)).shards == 3
     assert build_plan(items, est, options(shards=None, target_seconds=39.0)).shards == 4
     # impossible target: the most shards allowed
-    assert build_plan(items, est, options(shards=None, target_seconds=1.0, max_shards=5)).shards == 5
+    assert (
+        build_plan(items, est, options(shards=None, target_seconds=1.0, max_shards=5)).shards == 5
+    )
 
 
 def test_unknown_algorithm_is_a_usage_error() -> None:
@@ -119,8 +132,13 @@ def test_read_test_list(tmp_path: pytest.TempPathFactory) -> None:
     from pathlib import Path
 
     path = Path(str(tmp_path)) / "tests.txt"
-    path.write_text("\ufeff# comment\ntests/a.py::t1\n\n  tests/b.py::t[$(x)]  \n", encoding="utf-8")
-    assert read_test_list("tests.txt", Path(str(tmp_path))) == ["tests/a.py::t1", "tests/b.py::t[$(x)]"]
+    path.write_text(
+        "\ufeff# comment\ntests/a.py::t1\n\n  tests/b.py::t[$(x)]  \n", encoding="utf-8"
+    )
+    assert read_test_list("tests.txt", Path(str(tmp_path))) == [
+        "tests/a.py::t1",
+        "tests/b.py::t[$(x)]",
+    ]
     assert read_test_list("-", Path(str(tmp_path)), stdin=lambda: "a\nb\n") == ["a", "b"]
     path.write_text("a\nb\na\n")
     with pytest.raises(BadInputError, match="line 3: test 'a' is listed twice"):

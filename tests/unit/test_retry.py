@@ -29,9 +29,18 @@ def test_fold_fail_then_pass_is_flaky_with_the_failure_kept() -> None:
 
 
 def test_fold_never_passing_keeps_every_earlier_failure() -> None:
-    result = fold([case(Outcome.FAILED, message="1"), case(Outcome.ERROR, message="2"), case(Outcome.FAILED, message="3")])
+    result = fold(
+        [
+            case(Outcome.FAILED, message="1"),
+            case(Outcome.ERROR, message="2"),
+            case(Outcome.FAILED, message="3"),
+        ]
+    )
     assert result.final.message == "3"
-    assert [(a.outcome, a.message) for a in result.earlier] == [(Outcome.FAILED, "1"), (Outcome.ERROR, "2")]
+    assert [(a.outcome, a.message) for a in result.earlier] == [
+        (Outcome.FAILED, "1"),
+        (Outcome.ERROR, "2"),
+    ]
     assert not result.flaky
 
 
@@ -73,7 +82,12 @@ def test_fold_of_nothing_is_an_error() -> None:
     ],
 )
 def test_decide(failed: int, total: int, done: int, retries: int, expected: bool) -> None:
-    decision = decide(RetryPolicy(retries=retries, max_fraction=0.2), failed=failed, total=total, attempts_done=done)
+    decision = decide(
+        RetryPolicy(retries=retries, max_fraction=0.2),
+        failed=failed,
+        total=total,
+        attempts_done=done,
+    )
     assert decision.retry is expected
     assert decision.reason
 

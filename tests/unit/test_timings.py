@@ -33,7 +33,9 @@ HISTORY = (
 def item(nodeid: str) -> TestItem:
     path, _, rest = nodeid.partition("::")
     *classes, name = rest.split("::")
-    return TestItem(id=nodeid, file=path, classname=".".join([module_of(path), *classes]), name=name)
+    return TestItem(
+        id=nodeid, file=path, classname=".".join([module_of(path), *classes]), name=name
+    )
 
 
 def test_exact_match_by_junit_key() -> None:
@@ -76,7 +78,9 @@ def test_no_history_at_all_counts_every_test_the_same() -> None:
 
 
 def test_file_level_item_sums_its_cases_by_classname_module() -> None:
-    est = estimator(*HISTORY).estimate(TestItem(id="tests/api/test_orders.py", file="tests/api/test_orders.py"))
+    est = estimator(*HISTORY).estimate(
+        TestItem(id="tests/api/test_orders.py", file="tests/api/test_orders.py")
+    )
     assert (est.seconds, est.source) == (7.0, EstimateSource.EXACT)
 
 
@@ -91,7 +95,11 @@ def test_file_level_item_matches_file_attribute_relative_to_another_dir() -> Non
 
 
 def test_unknown_file_level_item_gets_median_of_known_files() -> None:
-    history = [Known("a", "t", "a/test_a.js", 2.0), Known("b", "t", "b/test_b.js", 4.0), Known("c", "t", "c/test_c.js", 9.0)]
+    history = [
+        Known("a", "t", "a/test_a.js", 2.0),
+        Known("b", "t", "b/test_b.js", 4.0),
+        Known("c", "t", "c/test_c.js", 9.0),
+    ]
     est = estimator(*history).estimate(TestItem(id="d/test_d.js", file="d/test_d.js"))
     assert (est.seconds, est.source) == (4.0, EstimateSource.MEDIAN)
 
@@ -103,12 +111,16 @@ def test_class_level_java_item_sums_methods_and_inner_classes() -> None:
         Known("com.acme.OrderTest$Nested", "testC", None, 4.0),
         Known("com.acme.OrderTestSlow", "testD", None, 100.0),
     ]
-    est = estimator(*history).estimate(TestItem(id="com.acme.OrderTest", classname="com.acme.OrderTest"))
+    est = estimator(*history).estimate(
+        TestItem(id="com.acme.OrderTest", classname="com.acme.OrderTest")
+    )
     assert (est.seconds, est.source) == (7.0, EstimateSource.EXACT)
 
 
 def test_module_level_skip_pseudo_cases_are_not_known_tests() -> None:
-    est = estimator(Known("", "tests.test_skipped", None, 0.0)).estimate(item("tests/test_a.py::test_a"))
+    est = estimator(Known("", "tests.test_skipped", None, 0.0)).estimate(
+        item("tests/test_a.py::test_a")
+    )
     assert est.source is EstimateSource.DEFAULT
 
 
@@ -118,7 +130,9 @@ def test_module_of() -> None:
 
 
 def suite(cases: int, extra: float, source: str) -> SuiteSummary:
-    return SuiteSummary(name="pytest", time=cases * 0.01 + extra, cases=cases, case_time=cases * 0.01, source=source)
+    return SuiteSummary(
+        name="pytest", time=cases * 0.01 + extra, cases=cases, case_time=cases * 0.01, source=source
+    )
 
 
 def test_overheads_separate_fixed_and_per_test_cost() -> None:

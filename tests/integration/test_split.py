@@ -1,0 +1,192 @@
+"""`paratest-split split` end to end: real pytest discovery, real JUnit history, plan files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from paratest_split.cli import main
+
+TESTS = {
+    "tests/api/test_orders.py": "import time\n\nclass TestFlow:\n"
+    + "".join(f"    def test_step_{i}(self):\n        time.sleep(0)\n" for i in range(6)),
+    "tests/api/test_users.py": "import pytest\n\n@pytest.mark.parametrize('who', ['admin', 'a b', '$(touch PWNED)', 'ü`x`'])\n"
+    "def test_login(who):\n    pass\n",
+    "tests/db/test_pool.py": "".join(f"def test_pool_{i}():\n    pass\n" for i in range(5)),
+    "tests/test_new.py": "def test_brand_new():\n    pass\n",
+}
+
+
+def junit(cases: list[tuple[str, str, float]], suite_time: float | None = None) -> str:
+    body = "".join(
+        f'<testcase classname="{c}" name="{n.replace("&", "&amp;").replace(chr(34), "&quot;")}" time="{t}"/>'
+        for c, n, t in cases
+    )
+    attr = f' time="{suite_time}"' if suite_time is not None else ""
+    return f'<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="{len(cases)}"{attr}>{body}</testsuite></testsuites>'
+
+
+HISTORY = [
+    *[("tests.api.test_orders.TestFlow", f"test_step_{i}", 2.0 + i) for i in range(6)],
+    # pytest escapes non-ASCII in ids and JUnit names alike (FIELD-NOTES): ü -> \xfc as text
+    *[
+        ("tests.api.test_users", f"test_login[{w}]", 0.5)
+        for w in ("admin", "a b", "$(touch PWNED)", "\\xfc`x`")
+    ],
+    *[("tests.db.test_pool", f"test_pool_{i}", 4.0) for i in range(5)],
+]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for rel, text in TESTS.items():
+        path = tmp_path / "proj" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    history = tmp_path / "proj" / "previous"
+    (history / "build-1").mkdir(parents=True)
+    (history / "build-2").mkdir(parents=True)
+    (history / "build-1" / "junit.xml").write_text(junit(HISTORY, 60.0), encoding="utf-8")
+    slower = [(c, n, t * 3 if n == "test_step_0" else t) for c, n, t in HISTORY]
+    (history / "build-2" / "junit.xml").write_text(junit(slower, 70.0), encoding="utf-8")
+    return tmp_path / "proj"
+
+
+def run_cli(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PYTHONHASHSEED", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "paratest_split", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        check=False,
+    )
+
+
+def test_split_with_real_pytest_discovery_and_history(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(project)
+    assert (
+        main(["--shards", "3", "--junit", "previous", "--group-by", "test", "--out", "plan"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "16 tests in 3 shards" in out
+    plan = json.loads((project / "plan" / "plan.json").read_text())
+    planned = [t for s in plan["shards_detail"] for t in s["tests"]]
+    assert len(planned) == len(set(planned)) == 16
+    assert plan["unknown_tests"] == ["tests/test_new.py::test_brand_new"]
+    assert "tests/api/test_users.py::test_login[$(touch PWNED)]" in planned
+    for shard in plan["shards_detail"]:
+        assert (project / "plan" / f"shard-{shard['index']}.txt").read_text().splitlines() == shard[
+            "tests"
+        ]
+    assert not (project / "PWNED").exists()
+    # the median of the two builds: test_step_0 took 2 s then 6 s -> 4 s
+    assert plan["lower_bound_seconds"] >= (sum(t for _, _, t in HISTORY) + 2.0) / 3
+
+
+def test_index_prints_only_that_shards_ids(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(project)
+    assert main(["--shards", "3", "--junit", "previous", "--out", "plan"]) == 0
+    plan = json.loads((project / "plan" / "plan.json").read_text())
+    capsys.readouterr()
+    assert main(["--shards", "3", "--junit", "previous", "--out", "plan", "--index", "1"]) == 0
+    assert capsys.readouterr().out.splitlines() == plan["shards_detail"][1]["tests"]
+
+
+def test_index_auto_reads_gitlab_variables(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("CI_NODE_INDEX", "2")  # 1-based
+    monkeypatch.setenv("CI_NODE_TOTAL", "3")
+    assert (
+        main(["--shards", "auto", "--index", "auto", "--junit", "previous", "--out", "plan"]) == 0
+    )
+    plan = json.loads((project / "plan" / "plan.json").read_text())
+    assert plan["shards"] == 3
+    assert capsys.readouterr().out.splitlines() == plan["shards_detail"][1]["tests"]
+
+
+def test_plan_is_byte_identical_across_hash_seeds_and_file_order(
+    project: Path, tmp_path: Path
+) -> None:
+    results = []
+    for seed, order in (("0", ["build-1", "build-2"]), ("12345", ["build-2", "build-1"])):
+        hist = tmp_path / f"hist-{seed}"
+        for position, name in enumerate(order):  # copy builds under names that sort differently
+            shutil.copytree(project / "previous" / name, hist / f"{position}-{name}")
+        result = run_cli(
+            ["--shards", "3", "--junit", str(hist), "--out", f"plan-{seed}"],
+            project,
+            {"PYTHONHASHSEED": seed},
+        )
+        assert result.returncode == 0, result.stderr
+        results.append((project / f"plan-{seed}" / "plan.json").read_bytes())
+    assert results[0] == results[1]
+
+
+def test_tests_from_a_plain_list(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    (project / "ids.txt").write_text(
+        "tests/db/test_pool.py::test_pool_0\ntests/api/test_orders.py::TestFlow::test_step_5\n"
+    )
+    argv = ["--shards", "2", "--tests-from", "ids.txt", "--junit", "previous", "--out", "plan"]
+    assert main([*argv, "--test-overhead", "0"]) == 0
+    plan = json.loads((project / "plan" / "plan.json").read_text())
+    assert plan["unknown_tests"] == []
+    assert sorted(s["predicted_seconds"] for s in plan["shards_detail"]) == [4.0, 7.0]
+    # the suites took 60 s and 70 s for 15 cases whose times sum to 49 s and 53 s: the extra
+    # time is learned as per-test overhead, (11 + 17) / 30 s = 0.933 s
+    assert main(argv) == 0
+    plan = json.loads((project / "plan" / "plan.json").read_text())
+    assert sorted(s["predicted_seconds"] for s in plan["shards_detail"]) == [4.933, 7.933]
+
+
+HOSTILE = {
+    "xxe.xml": '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><testsuite><testcase classname="a" name="&x;"/></testsuite>',
+    "laughs.xml": '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><testsuite><testcase classname="a" name="&c;"/></testsuite>',
+    "truncated.xml": '<?xml version="1.0"?><testsuites><testsuite name="x"><testcase classname="a" name="b"',
+    "empty.xml": "",
+    "html.xml": "<html><body>502 Bad Gateway</body></html>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_history_is_exit_10_naming_the_file(project: Path, name: str) -> None:
+    (project / "bad").mkdir()
+    (project / "bad" / name).write_text(HOSTILE[name], encoding="utf-8")
+    (project / "ids.txt").write_text("tests/db/test_pool.py::test_pool_0\n")
+    argv = ["--shards", "2", "--tests-from", "ids.txt", "--junit", "bad", "--junit", "previous"]
+    result = run_cli(argv, project)
+    assert result.returncode == 10, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert name in lines[0]
+    assert "Traceback" not in result.stderr
+    assert "root:" not in result.stderr  # nothing of /etc/passwd
+    skipped = run_cli([*argv, "--skip-bad-reports"], project)
+    assert skipped.returncode == 0, skipped.stderr
+    assert name in skipped.stderr
+
+
+def test_no_tests_is_exit_5(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    result = run_cli(["--shards", "2"], tmp_path)
+    assert result.returncode == 5, result.stderr
+    assert "no tests" in result.stderr
