@@ -202,7 +202,9 @@ def discover_items(
             args=settings.discover_args,
             pattern=settings.pattern,
             file_pattern=settings.file_pattern,
-            source=settings.lines_from,
+            source=str(cwd / settings.lines_from)
+            if settings.lines_from and not settings.lines_command
+            else settings.lines_from,
             command=settings.lines_command,
             junit_paths=tuple(str(p) for p in junit_paths),
             env=dict(env),

@@ -52,6 +52,8 @@ class RunRequest:
     root: Path
     user_command: tuple[str, ...] | None = None
     args: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)  # the run's environment (PATH decides
+    # which interpreter or tool runs the tests)
 
 
 @runtime_checkable

@@ -215,7 +215,7 @@ class PytestDiscoverer:
                 argv = (*argv, f"--junitxml={junit}")
         else:
             argv = (
-                python_executable(),
+                python_executable(request.env or None),
                 "-m",
                 "pytest",
                 *request.args,

@@ -392,6 +392,7 @@ class _Engine:
             root=self.run_.workspace,
             user_command=self._user_command(),
             args=self.settings.discover_args,
+            env=self.run_.env,
         )
         return self.run_.discoverer.invocations(request)
 

@@ -1,0 +1,95 @@
+"""split -> run (3 shards, retries) -> merge, all real: pytest, subprocesses, JUnit files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import junitparser
+import pytest
+from lxml import etree
+
+SUITE = {
+    "tests/test_api.py": (
+        "import time\n\n"
+        + "".join(f"def test_api_{i}():\n    time.sleep(0.01)\n\n" for i in range(5))
+    ),
+    "tests/test_db.py": (
+        "import pathlib\n\n"
+        "def test_flaky(tmp_path_factory):\n"
+        "    marker = pathlib.Path('flaky-marker')\n"
+        "    if not marker.exists():\n"
+        "        marker.write_text('first attempt failed')\n"
+        "        raise AssertionError('first attempt fails')\n\n"
+        + "".join(f"def test_db_{i}():\n    pass\n\n" for i in range(4))
+    ),
+    "tests/test_ui.py": "".join(f"def test_ui_{i}():\n    pass\n\n" for i in range(4)),
+}
+
+
+def cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        [sys.executable, "-m", "paratest_split", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("e2e")
+    for rel, text in SUITE.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text)
+    split = cli(["--shards", "3", "--group-by", "file"], project)
+    assert split.returncode == 0, split.stderr
+    for index in range(3):
+        result = cli(["run", "--index", str(index), "--retries", "1"], project)
+        assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def test_merge_of_real_run_reports(ran: Path) -> None:
+    merged = cli(["merge", "paratest-results", "--plan", "paratest-plan", "-o", "junit.xml"], ran)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    xml = junitparser.JUnitXml.fromfile(str(ran / "junit.xml"))
+    cases = [case for suite in xml for case in suite]
+    names = [case.name for case in cases]
+    assert sorted(names) == sorted(
+        [f"test_api_{i}" for i in range(5)]
+        + ["test_flaky"]
+        + [f"test_db_{i}" for i in range(4)]
+        + [f"test_ui_{i}" for i in range(4)]
+    )
+    assert xml.tests == 14
+    assert xml.failures == 0
+    assert xml.errors == 0
+    root = etree.parse(str(ran / "junit.xml"))
+    flaky = root.xpath("//testcase[@name='test_flaky']")
+    assert len(flaky) == 1
+    assert len(flaky[0].findall("flakyFailure")) == 1
+    assert "first attempt fails" in flaky[0].find("flakyFailure").get("message", "")
+    assert len(root.xpath("//flakyFailure")) == 1
+
+
+def test_missing_shard_report_is_named_and_fails(ran: Path, tmp_path: Path) -> None:
+    results = ran / "paratest-results"
+    kept = [p for p in sorted(results.glob("shard-*.xml")) if p.name != "shard-1.xml"]
+    merged = cli(
+        ["merge", *map(str, kept), "--plan", "paratest-plan", "-o", str(tmp_path / "m.xml")], ran
+    )
+    assert merged.returncode == 1, merged.stdout + merged.stderr
+    plan_tests = (ran / "paratest-plan" / "shard-1.txt").read_text().split()
+    assert plan_tests
+    root = etree.parse(str(tmp_path / "m.xml"))
+    missing = root.xpath("//testcase[error/@type='missing']")
+    assert len(missing) == len(plan_tests)
+    assert all("shard 1" in case.find("error").get("message") for case in missing)
+    assert "missing" in merged.stdout
