@@ -24,7 +24,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on usage errors; DESIGN says 4, with one line."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("paratest-split").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def _command_module(name: str) -> ModuleType:
@@ -79,8 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
-    if argv and (argv[0] in NAMES or argv[0] in ("-h", "--help", "--version")):
+    """Put the command first; `split` when none is named.
+
+    Switches may come before the command (`paratest-split --debug run ...`): the first word
+    that is not an option names the command when it is one.
+    """
+    if argv and argv[0] in ("-h", "--help", "--version"):
         return argv
+    for position, word in enumerate(argv):
+        if word == "--":
+            break
+        if not word.startswith("-"):
+            if word in NAMES:
+                return [word, *argv[:position], *argv[position + 1 :]]
+            break
     return ["split", *argv]
 
 
@@ -116,9 +129,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 3
         if debug:
             traceback.print_exc()
-        print(
-            f"paratest-split: internal error: {type(exc).__name__}: {exc} "
-            "(run with --debug for details)",
-            file=sys.stderr,
-        )
+        hint = "" if debug else " (run with --debug for details)"
+        print(f"paratest-split: internal error: {type(exc).__name__}: {exc}{hint}", file=sys.stderr)
         return int(ExitCode.INTERNAL_ERROR)

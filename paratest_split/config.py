@@ -115,8 +115,8 @@ def opt(
     metavar: str | None = None,
     short: str | None = None,
 ) -> dict[str, Any]:
-    """Field metadata. `repeat`: a list; the flag may be given many times, a variable holds a
-    shell-quoted list. `flag_only`: no config key or variable (e.g. `--config` itself).
+    """Field metadata. `repeat`: a list; the flag may be given many times; in paratest.yaml and
+    in a variable a string is split like a shell would (`-m 'not slow'` is two items). `flag_only`: no config key or variable (e.g. `--config` itself).
     A bool field is a switch: `--flag` / `--no-flag`."""
     return {
         "help": help,
@@ -345,7 +345,10 @@ class Settings:
     max_retry_fraction: float = field(
         default=0.2,
         metadata=opt(
-            "do not retry when more than this fraction of the shard failed (broken, not flaky)",
+            (
+                "do not retry when more than this fraction of the shard failed (broken, not "
+                "flaky); up to 3 failed tests are always retried"
+            ),
             commands=RUNNING,
             parse=_fraction,
             metavar="F",
@@ -527,12 +530,11 @@ def _convert(key: str, value: object, where: str) -> Any:
     parse: Parser = meta["parse"]
     try:
         if meta["repeat"]:
-            if isinstance(value, str):
-                items: list[object] = list(
-                    shlex.split(value)
-                    if where.startswith(ENV_PREFIX) or key == "command"
-                    else [value]
-                )
+            if isinstance(value, str):  # a string is split like a shell would, anywhere
+                try:
+                    items: list[object] = list(shlex.split(value))
+                except ValueError as exc:  # an unclosed quote
+                    raise ValueError(f"cannot split {value!r}: {exc}") from None
             elif isinstance(value, list):
                 items = list(value)
             else:
@@ -608,8 +610,6 @@ def _convert_yaml(key: str, value: object, where: str) -> Any:
         if isinstance(value, bool):
             return value
         raise ConfigError(f"{where}: must be true or false")
-    if FIELDS[key].metadata["repeat"] and isinstance(value, str) and key != "command":
-        return (value,)
     return _convert(key, value, where)
 
 

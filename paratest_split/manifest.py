@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +73,10 @@ def dumps(plan: Plan) -> str:
 
 def write_plan(plan: Plan, directory: Path) -> list[Path]:
     """Write plan.json and one shard file per shard; remove shard files of an older, larger plan."""
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInputError(directory, f"cannot create the plan directory: {exc.strerror}") from None
     written = []
     target = directory / PLAN_FILE
     _write_atomic(target, dumps(plan))
@@ -88,9 +93,15 @@ def write_plan(plan: Plan, directory: Path) -> list[Path]:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    tmp.replace(path)
+    """Write beside the target under a unique name, then rename: concurrent writers never
+    leave a half-written plan."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        Path(tmp).replace(path)
+    except OSError as exc:
+        raise BadInputError(path, f"cannot write the plan: {exc.strerror or exc}") from None
 
 
 def _need(data: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path) -> Any:
@@ -147,8 +158,10 @@ def read_plan(directory: Path) -> Plan:
         if index != position:
             raise BadInputError(path, f"shards_detail[{position}] has index {index}")
         tests = _need(raw, "tests", list, path)
-        if not all(isinstance(t, str) for t in tests):
-            raise BadInputError(path, f"shard {index}: test ids must be strings")
+        if not all(isinstance(t, str) and t and t.strip() == t for t in tests):
+            raise BadInputError(path, f"shard {index}: test ids must be non-empty strings")
+        if any("\n" in t or "\r" in t for t in tests):
+            raise BadInputError(path, f"shard {index}: a test id contains a line break")
         for test in tests:
             if test in seen:
                 raise BadInputError(path, f"test {test!r} is planned twice")
@@ -162,21 +175,10 @@ def read_plan(directory: Path) -> Plan:
                 tests=tuple(tests),
             )
         )
-    items = []
-    for raw in data.get("items", []):
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-            raise BadInputError(path, "items: each entry needs a string 'id'")
-        command = raw.get("command")
-        items.append(
-            TestItem(
-                id=raw["id"],
-                file=raw.get("file"),
-                classname=raw.get("classname"),
-                name=raw.get("name"),
-                command=tuple(str(a) for a in command) if isinstance(command, list) else None,
-            )
-        )
+    items = _read_items(data.get("items", []), seen, path)
     unknown = data.get("unknown_tests", [])
+    if not isinstance(unknown, list) or not all(isinstance(t, str) for t in unknown):
+        raise BadInputError(path, "'unknown_tests' must be a list of test ids")
     return Plan(
         shards=shards,
         group_by=group_by,
@@ -189,10 +191,43 @@ def read_plan(directory: Path) -> Plan:
             data.get("lower_bound_seconds", 0.0), "lower_bound_seconds", path
         ),
         shards_detail=tuple(shard_list),
-        unknown_tests=tuple(str(t) for t in unknown) if isinstance(unknown, list) else (),
+        unknown_tests=tuple(unknown),
         discover=str(data.get("discover", "pytest")),
         items=tuple(items),
     )
+
+
+def _optional_str(raw: dict[str, Any], key: str, position: int, path: Path) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        raise BadInputError(path, f"items[{position}].{key} must be a string")
+    return value
+
+
+def _read_items(raw_items: Any, planned: set[str], path: Path) -> tuple[TestItem, ...]:
+    if not isinstance(raw_items, list):
+        raise BadInputError(path, "'items' must be a list")
+    items = []
+    for position, raw in enumerate(raw_items):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
+            raise BadInputError(path, f"items[{position}] needs a non-empty string 'id'")
+        if raw["id"] not in planned:
+            raise BadInputError(path, f"items[{position}]: {raw['id']!r} is in no shard")
+        command = raw.get("command")
+        if command is not None and (
+            not isinstance(command, list) or not all(isinstance(a, str) for a in command)
+        ):
+            raise BadInputError(path, f"items[{position}].command must be a list of strings")
+        items.append(
+            TestItem(
+                id=raw["id"],
+                file=_optional_str(raw, "file", position, path),
+                classname=_optional_str(raw, "classname", position, path),
+                name=_optional_str(raw, "name", position, path),
+                command=tuple(command) if command is not None else None,
+            )
+        )
+    return tuple(items)
 
 
 def item_map(plan: Plan) -> dict[str, TestItem]:

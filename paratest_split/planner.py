@@ -15,7 +15,13 @@ from pathlib import Path
 
 from paratest_split import partition
 from paratest_split.config import Settings
-from paratest_split.errors import BadInputError, NoTestsError, UsageError
+from paratest_split.errors import (
+    BadInputError,
+    NoTestsError,
+    ParatestError,
+    PluginError,
+    UsageError,
+)
 from paratest_split.model import Estimate, EstimateSource, GroupBy, Plan, Shard, TestItem
 from paratest_split.timings import Estimator, Overheads, learn_overheads
 
@@ -143,33 +149,19 @@ def choose_shards(weights: Mapping[str, float], options: PlanOptions) -> int:
 # -- gathering inputs (adapters) --------------------------------------------------------------
 
 
-def read_test_list(source: str, cwd: Path, stdin: Callable[[], str] | None = None) -> list[str]:
-    """`--tests-from FILE|-`: one id a line; blank lines and `#` comments skipped; no duplicates."""
+def read_test_list(
+    source: str, cwd: Path, stdin: Callable[[], str] | None = None
+) -> tuple[str, str]:
+    """`--tests-from FILE|-` -> (text, name to show in errors)."""
     if source == "-":
-        text = (stdin or sys.stdin.read)()
-        where = "<stdin>"
-    else:
-        path = Path(source) if Path(source).is_absolute() else cwd / source
-        where = str(source)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise BadInputError(source, "no such file (--tests-from)") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BadInputError(source, f"cannot read the test list: {exc}") from None
-    ids: list[str] = []
-    seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        test = line.strip()
-        if not test or test.startswith("#"):
-            continue
-        if test in seen:
-            raise BadInputError(
-                where, f"line {number}: test {test!r} is listed twice (first on line {seen[test]})"
-            )
-        seen[test] = number
-        ids.append(test)
-    return ids
+        return (stdin or sys.stdin.read)(), "<stdin>"
+    path = Path(source) if Path(source).is_absolute() else cwd / source
+    try:
+        return path.read_text(encoding="utf-8-sig"), source
+    except FileNotFoundError:
+        raise BadInputError(source, "no such file (--tests-from)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(source, f"cannot read the test list: {exc}") from None
 
 
 def history_paths(settings: Settings, cwd: Path) -> tuple[list[Path], list[str]]:
@@ -188,15 +180,16 @@ def discover_items(
     settings: Settings, env: Mapping[str, str], cwd: Path, junit_paths: Sequence[Path]
 ) -> list[TestItem]:
     """Tests from `--tests-from` or the discovery plugin; no duplicates, no line breaks in ids."""
-    from paratest_split import identity, plugins
+    from paratest_split import plugins
     from paratest_split.discovery.base import DiscoverOptions
+    from paratest_split.discovery.lines import parse_lines
 
     root = (cwd / settings.root).resolve()
+    discoverer = plugins.load_discoverer(settings.discover)
     if settings.tests_from:
-        items = [identity.item_from_id(test) for test in read_test_list(settings.tests_from, cwd)]
-        where = settings.tests_from
+        text, where = read_test_list(settings.tests_from, cwd)
+        items = parse_lines(text.splitlines(), where, discoverer.item_for_id)
     else:
-        discoverer = plugins.load_discoverer(settings.discover)
         options = DiscoverOptions(
             root=root,
             args=settings.discover_args,
@@ -209,7 +202,14 @@ def discover_items(
             junit_paths=tuple(str(p) for p in junit_paths),
             env=dict(env),
         )
-        items = discoverer.discover(options)
+        try:
+            items = discoverer.discover(options)
+        except ParatestError:
+            raise
+        except Exception as exc:  # a third-party plugin's bug is a plugin error, not ours
+            raise PluginError(
+                f"discovery plugin '{settings.discover}' failed: {type(exc).__name__}: {exc}"
+            ) from exc
         where = f"--discover {settings.discover}"
     if not items:
         raise NoTestsError(f"{where}: no tests found in {root}")

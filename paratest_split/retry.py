@@ -54,6 +54,11 @@ def fold(cases: Sequence[CaseResult]) -> CaseResult:
     )
 
 
+# A shard with few tests is not "broken" because 1 of its 2 tests failed: up to this many failed
+# tests are always retried, whatever fraction of the shard they are.
+ALWAYS_RETRY_UP_TO = 3
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RetryPolicy:
     retries: int = 0  # how many more attempts after the first
@@ -70,13 +75,15 @@ def decide(policy: RetryPolicy, *, failed: int, total: int, attempts_done: int) 
     """Whether to re-run `failed` tests after `attempts_done` attempts of a `total`-test shard."""
     if failed == 0:
         return RetryDecision(retry=False, reason="nothing failed")
+    if policy.retries == 0:
+        return RetryDecision(retry=False, reason=f"{failed} failed (no retries)")
     if attempts_done > policy.retries:
         return RetryDecision(
             retry=False,
             reason=f"{failed} still failing after {policy.retries} retr"
             + ("y" if policy.retries == 1 else "ies"),
         )
-    if total > 0 and failed / total > policy.max_fraction:
+    if failed > ALWAYS_RETRY_UP_TO and total > 0 and failed / total > policy.max_fraction:
         return RetryDecision(
             retry=False,
             reason=f"{failed} of {total} tests failed ({failed / total:.0%} > "

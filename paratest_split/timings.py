@@ -145,6 +145,12 @@ class Estimator:
         self._by_key: dict[tuple[str, str], tuple[float, int]] = {
             key: (case.estimate, case.builds) for key, case in cases.items() if key[0]
         }
+        # Cases with no classname: opaque names (lines, seed plugins, per-test commands). Only
+        # an item with the same bare name matches them; they stay out of medians and means,
+        # since pytest's module-level skip pseudo-cases look the same (FIELD-NOTES).
+        self._bare: dict[str, tuple[float, int]] = {
+            key[1]: (case.estimate, case.builds) for key, case in cases.items() if not key[0]
+        }
         self._lazy_built = False
         self._by_name: dict[str, list[tuple[str, float, int]]] = {}
         self._classnames: _Sorted = _Sorted(())
@@ -159,7 +165,7 @@ class Estimator:
 
     @property
     def known(self) -> int:
-        return len(self._by_key)
+        return len(self._by_key) + len(self._bare)
 
     def _build(self) -> None:
         if self._lazy_built:
@@ -258,6 +264,10 @@ class Estimator:
         return total / count if count else None
 
     def estimate(self, item: TestItem) -> Estimate:
+        if item.name is not None and not item.classname and not item.file:
+            bare = self._bare.get(item.name)
+            if bare is not None:
+                return Estimate(seconds=bare[0], source=EstimateSource.EXACT, builds=bare[1])
         if item.name is not None and item.classname is not None:
             hit = self._exact_case(item.classname, item.name)
             if hit is not None:
@@ -297,6 +307,3 @@ class Estimator:
         return statistics.median(sorted(v[0] for v in self._class_totals.values()))
 
 
-def estimate_all(items: Sequence[TestItem], estimator: Estimator) -> dict[str, Estimate]:
-    """Estimates for every item. Unknown items of the same group share the group fallback."""
-    return {item.id: estimator.estimate(item) for item in items}

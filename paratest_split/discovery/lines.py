@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,12 +24,20 @@ from paratest_split import identity
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.discovery.files import user_invocation
 from paratest_split.discovery.pytest import PytestDiscoverer, condense_errors
-from paratest_split.errors import BadInputError, PluginError, UsageError
+from paratest_split.errors import BadInputError, ParatestError, PluginError, UsageError
 from paratest_split.model import Invocation, TestItem
 
 
-def parse_lines(lines: Iterable[str], source: str) -> list[TestItem]:
-    """Ids of a list, in order; BadInputError(source, "line N: ...") for duplicates/bad ids."""
+def parse_lines(
+    lines: Iterable[str],
+    source: str,
+    make_item: Callable[[str], TestItem] = identity.item_from_id,
+) -> list[TestItem]:
+    """Ids of a list, in order; BadInputError(source, "line N: ...") for duplicates/bad ids.
+
+    `make_item` turns an id into a TestItem (a discoverer's `item_for_id` for `--tests-from`);
+    its ValueError or ParatestError becomes the line's error.
+    """
     items: list[TestItem] = []
     first_line: dict[str, int] = {}
     for number, raw in enumerate(lines, start=1):
@@ -43,8 +51,8 @@ def parse_lines(lines: Iterable[str], source: str) -> list[TestItem]:
             )
         first_line[text] = number
         try:
-            items.append(identity.item_from_id(text))
-        except ValueError as exc:
+            items.append(make_item(text))
+        except (ValueError, ParatestError) as exc:
             raise BadInputError(source, f"line {number}: {exc}") from None
     return items
 

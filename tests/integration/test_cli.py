@@ -61,3 +61,15 @@ def test_installed_script_and_module_run() -> None:
     )
     assert result.returncode == 4
     assert "Traceback" not in result.stderr
+
+
+def test_switches_may_come_before_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--debug", "plugins", "--format", "json"]) == 0
+    assert capsys.readouterr().out.lstrip().startswith(("[", "{"))
+
+
+def test_usage_error_names_the_command_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--retries", "x"]) == 4
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("paratest-split: error: run: argument --retries")
+    assert err.count("paratest-split") == 1

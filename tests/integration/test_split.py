@@ -190,3 +190,15 @@ def test_no_tests_is_exit_5(tmp_path: Path) -> None:
     result = run_cli(["--shards", "2"], tmp_path)
     assert result.returncode == 5, result.stderr
     assert "no tests" in result.stderr
+
+
+def test_bad_ids_in_a_test_list_are_exit_10_naming_file_and_line(project: Path) -> None:
+    (project / "ids.txt").write_text("tests/db/test_pool.py::test_pool_0\ntests/a.py::\n")
+    result = run_cli(["--shards", "2", "--tests-from", "ids.txt"], project)
+    assert result.returncode == 10, result.stderr
+    assert "ids.txt: line 2:" in result.stderr
+    (project / "ids.txt").write_text("tests/db/test_pool.py::test_pool_0\n\ntests/db/test_pool.py::test_pool_0\n")
+    result = run_cli(["--shards", "2", "--tests-from", "ids.txt"], project)
+    assert result.returncode == 10, result.stderr
+    assert "line 3" in result.stderr
+    assert "Traceback" not in result.stderr

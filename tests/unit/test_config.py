@@ -73,6 +73,12 @@ def test_lists_from_yaml_env_and_command_strings(tmp_path: Path) -> None:
     assert data["command"] == ("python", "-m", "pytest", "-x", "a b")
     assert data["discover_args"] == ("-m", "not slow")
     assert read_env({"PARATEST_JUNIT": "a.xml 'b c.xml'"})["junit"] == ("a.xml", "b c.xml")
+    # a string means the same in paratest.yaml as in a variable
+    path.write_text("discover_args: -m 'not slow'\n")
+    assert read_config_file(path)["discover_args"] == ("-m", "not slow")
+    path.write_text("discover_args: \"-k 'unclosed\"\n")
+    with pytest.raises(ConfigError, match="cannot split"):
+        read_config_file(path)
 
 
 def test_booleans_and_auto(tmp_path: Path) -> None:

@@ -105,6 +105,36 @@ def test_stale_shard_files_of_a_bigger_plan_are_removed(tmp_path: Path) -> None:
             ),
             "not a finite number",
         ),
+        (
+            '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
+            '[{"index": 0, "tests": ["a"]}], "items": 5}',
+            "'items' must be a list",
+        ),
+        (
+            '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
+            '[{"index": 0, "tests": ["a"]}], "items": [{"id": "a", "name": 5}]}',
+            r"items\[0\]\.name must be a string",
+        ),
+        (
+            '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
+            '[{"index": 0, "tests": ["a"]}], "items": [{"id": "b"}]}',
+            "is in no shard",
+        ),
+        (
+            '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
+            '[{"index": 0, "tests": [""]}]}',
+            "non-empty strings",
+        ),
+        (
+            '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
+            '[{"index": 0, "tests": ["a\\nb"]}]}',
+            "line break",
+        ),
+        (
+            '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
+            '[{"index": 0, "tests": ["a"]}], "unknown_tests": "a"}',
+            "must be a list of test ids",
+        ),
     ],
 )
 def test_corrupt_plans_are_bad_input_naming_the_file(
@@ -128,3 +158,9 @@ def test_item_map_fills_in_ids_without_items(tmp_path: Path) -> None:
         "tests/test_a.py::test_one[$(touch x)]",
         "tests/test_b.py::test_two",
     }
+
+
+def test_unwritable_plan_directory_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(BadInputError, match="cannot create the plan directory"):
+        write_plan(make_plan(), tmp_path / "file" / "plan")

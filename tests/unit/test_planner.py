@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -128,20 +129,10 @@ def test_unknown_algorithm_is_a_usage_error() -> None:
         build_plan(items, est, options(algorithm="nope"))
 
 
-def test_read_test_list(tmp_path: pytest.TempPathFactory) -> None:
-    from pathlib import Path
-
-    path = Path(str(tmp_path)) / "tests.txt"
-    path.write_text(
-        "\ufeff# comment\ntests/a.py::t1\n\n  tests/b.py::t[$(x)]  \n", encoding="utf-8"
-    )
-    assert read_test_list("tests.txt", Path(str(tmp_path))) == [
-        "tests/a.py::t1",
-        "tests/b.py::t[$(x)]",
-    ]
-    assert read_test_list("-", Path(str(tmp_path)), stdin=lambda: "a\nb\n") == ["a", "b"]
-    path.write_text("a\nb\na\n")
-    with pytest.raises(BadInputError, match="line 3: test 'a' is listed twice"):
-        read_test_list(str(path), Path(str(tmp_path)))
+def test_read_test_list(tmp_path: Path) -> None:
+    path = tmp_path / "tests.txt"
+    path.write_text("\ufeff# comment\ntests/a.py::t1\n", encoding="utf-8")
+    assert read_test_list("tests.txt", tmp_path) == ("# comment\ntests/a.py::t1\n", "tests.txt")
+    assert read_test_list("-", tmp_path, stdin=lambda: "a\nb\n") == ("a\nb\n", "<stdin>")
     with pytest.raises(BadInputError, match="no such file"):
-        read_test_list("missing.txt", Path(str(tmp_path)))
+        read_test_list("missing.txt", tmp_path)

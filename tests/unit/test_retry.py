@@ -76,9 +76,12 @@ def test_fold_of_nothing_is_an_error() -> None:
         (0, 10, 1, 3, False),  # nothing to retry
         (1, 10, 1, 3, True),
         (1, 10, 4, 3, False),  # retries used up
-        (3, 10, 1, 3, False),  # 30% > 20%: broken build
-        (2, 10, 1, 3, True),  # exactly 20% is still flaky
+        (5, 20, 1, 3, False),  # 25% > 20%: broken build
+        (4, 20, 1, 3, True),  # exactly 20% is still flaky
         (1, 10, 1, 0, False),  # retries disabled
+        (2, 2, 1, 1, True),  # a small shard: up to 3 failures are always retried
+        (3, 4, 1, 1, True),
+        (4, 5, 1, 1, False),
     ],
 )
 def test_decide(failed: int, total: int, done: int, retries: int, expected: bool) -> None:
@@ -96,3 +99,5 @@ def test_decide_says_why_it_refuses_a_broken_build() -> None:
     decision = decide(RetryPolicy(retries=2, max_fraction=0.2), failed=5, total=10, attempts_done=1)
     assert "broken" in decision.reason
     assert "5 of 10" in decision.reason
+    no_retries = decide(RetryPolicy(retries=0), failed=2, total=10, attempts_done=1)
+    assert no_retries.reason == "2 failed (no retries)"
