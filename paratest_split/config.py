@@ -116,7 +116,8 @@ def opt(
     short: str | None = None,
 ) -> dict[str, Any]:
     """Field metadata. `repeat`: a list; the flag may be given many times; in paratest.yaml and
-    in a variable a string is split like a shell would (`-m 'not slow'` is two items). `flag_only`: no config key or variable (e.g. `--config` itself).
+    in a variable a string is split like a shell would (`-m 'not slow'` is two items).
+    `flag_only`: no config key or variable (e.g. `--config` itself).
     A bool field is a switch: `--flag` / `--no-flag`."""
     return {
         "help": help,

@@ -76,7 +76,8 @@ def write_plan(plan: Plan, directory: Path) -> list[Path]:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInputError(directory, f"cannot create the plan directory: {exc.strerror}") from None
+        problem = f"cannot create the plan directory: {exc.strerror}"
+        raise BadInputError(directory, problem) from None
     written = []
     target = directory / PLAN_FILE
     _write_atomic(target, dumps(plan))
