@@ -2,11 +2,13 @@
 
     python benchmarks/gen_junit.py OUT.xml --cases 1000000 [--suites 300] [--seed 7]
 
-About 160 bytes per case: 1M cases make a ~160 MB file. Classnames are dotted module paths plus
+About 170 bytes per case: 1M cases make a ~170 MB file. Classnames are dotted module paths plus
 a class (`tests.integration.api.test_orders.TestOrderFlow`), names carry pytest parameter ids
-with brackets, spaces, quotes and non-ASCII characters, cases of every other suite have
-xunit1-style `file` and `line` attributes (the others are xunit2: none), times are lognormal (median ~40 ms, long tail), about 1% of cases fail with a
-multi-line traceback and 3% are skipped. Cases are spread over a few hundred `<testsuite>`s.
+with brackets, spaces, quotes and non-ASCII characters. Cases of every other suite have
+xunit1-style `file` and `line` attributes (the others are xunit2: none). Times are lognormal
+(median ~40 ms, long tail); about 1% of cases fail with a multi-line traceback and 3% are
+skipped. Cases are spread over a few hundred `<testsuite>`s; a few names repeat inside a
+suite, as real reports sometimes do.
 """
 
 from __future__ import annotations
@@ -21,17 +23,57 @@ from xml.sax.saxutils import escape, quoteattr
 AREAS = ("api", "db", "ui", "billing", "auth", "search", "sync", "reports", "admin", "mail")
 LEVELS = ("integration", "acceptance", "functional", "e2e")
 NOUNS = (
-    "orders", "users", "invoices", "payments", "sessions", "carts", "products", "coupons",
-    "shipments", "tokens", "exports", "webhooks", "accounts", "profiles", "audit",
+    "orders",
+    "users",
+    "invoices",
+    "payments",
+    "sessions",
+    "carts",
+    "products",
+    "coupons",
+    "shipments",
+    "tokens",
+    "exports",
+    "webhooks",
+    "accounts",
+    "profiles",
+    "audit",
 )
 VERBS = (
-    "create", "update", "delete", "list", "get", "retry", "cancel", "refund", "export",
-    "import", "merge", "validate", "render", "notify", "search",
+    "create",
+    "update",
+    "delete",
+    "list",
+    "get",
+    "retry",
+    "cancel",
+    "refund",
+    "export",
+    "import",
+    "merge",
+    "validate",
+    "render",
+    "notify",
+    "search",
 )
 PARAMS = (
-    "", "", "", "[en-US-1]", "[de_DE-2]", "[user-42-EUR]", "[a b]", "[café-ü]", "[日本語]",
-    "[timedelta64[s](NaT)]", "[str-[]", "['quoted'-\"dq\"]", "[None-0.5]", "[<lt>&amp]",
-    "[\\x00-ctrl]", "[path/to/file.txt]", "[True-False-True]",
+    "",
+    "",
+    "",
+    "[en-US-1]",
+    "[de_DE-2]",
+    "[user-42-EUR]",
+    "[a b]",
+    "[café-ü]",
+    "[日本語]",
+    "[timedelta64[s](NaT)]",
+    "[str-[]",
+    "['quoted'-\"dq\"]",
+    "[None-0.5]",
+    "[<lt>&amp]",
+    "[\\x00-ctrl]",
+    "[path/to/file.txt]",
+    "[True-False-True]",
 )
 
 
@@ -51,8 +93,9 @@ def _case_lines(rng: random.Random, classname: str, file: str, index: int, *, xu
     roll = rng.random()
     if roll < 0.01:
         message = f"AssertionError: assert {rng.randrange(100)} == {rng.randrange(100)}"
+        function = name.split("[", maxsplit=1)[0]
         trace = (
-            f"self = <{classname} object at 0x7f00>\n\n    def {name.split('[')[0]}(self):\n"
+            f"self = <{classname} object at 0x7f00>\n\n    def {function}(self):\n"
             f">       assert response.status == 200\nE       {message}\n\n{file}:{index % 900}: "
             "AssertionError"
         )
