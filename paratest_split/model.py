@@ -119,6 +119,10 @@ class Attempt:
 
     outcome: Outcome
     time: float = 0.0
+    # False when the report had no usable time (missing, NaN, negative...) or when paratest-split
+    # made the result up (a test with no result, interrupted, missing from a merge): such a time
+    # is not a duration and must never become timing history. Written without a `time` attribute.
+    time_known: bool = True
     message: str = ""
     type: str = ""
     details: str = ""  # text of the <failure>/<error>/<skipped> element
