@@ -429,6 +429,23 @@ class Settings:
             "shell command run once after all shards, always", commands=RUNNING, metavar="CMD"
         ),
     )
+    teardown_timeout: float = field(
+        default=300.0,
+        metadata=opt(
+            "seconds a teardown hook may take before its process group is killed (exit 12); "
+            "0: no limit",
+            commands=RUNNING,
+            parse=_float,
+            metavar="SECONDS",
+        ),
+    )
+    plan_hooks: bool = field(
+        default=False,
+        metadata=opt(
+            "also run the once-per-plan setup/teardown hooks (single-executor use)",
+            commands=("run",),
+        ),
+    )
     install: str = field(
         default="pip install paratest-split",
         metadata=opt(

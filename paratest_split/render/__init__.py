@@ -72,6 +72,13 @@ def render(target: str, spec: PipelineSpec, style: str | None = None) -> str:
             f"pipeline {target}: {renderer.title} runs at most {renderer.max_shards} "
             f"parallel executors, --shards is {spec.shards}"
         )
+    if not renderer.plan_hooks and (spec.setup or spec.teardown):
+        raise UsageError(
+            f"pipeline {target}: setup/teardown run once per plan, which {renderer.title} "
+            "cannot do (no job runs before all shards, none surely after them): run them "
+            "around the CI step that starts these jobs, or use "
+            "setup_workspace/teardown_workspace"
+        )
     return renderer.render(spec, chosen)
 
 

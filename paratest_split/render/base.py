@@ -10,6 +10,7 @@ Only this package imports jinja2.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,15 +24,102 @@ import jinja2
 from paratest_split import config
 from paratest_split.config import Settings
 from paratest_split.errors import UsageError
+from paratest_split.runner.hooks import PLACEHOLDERS
 
 PROG = "paratest-split"
 # Stands for the shard index where a template splices it in (no argv item can hold NUL).
 INDEX_MARK = "\0"
 
-# Settings that `pipeline` writes itself (or that make no sense inside a CI job).
+# Settings that `pipeline` writes itself (or that make no sense inside a CI job). `setup` and
+# `teardown` run once per plan: in the plan job and the merge job, never in a shard job.
 _NEVER_FORWARDED = frozenset(
-    {"config", "debug", "format", "root", "shards", "index", "out", "plan", "output", "command"}
+    {
+        "config",
+        "debug",
+        "format",
+        "root",
+        "shards",
+        "index",
+        "out",
+        "plan",
+        "output",
+        "command",
+        "setup",
+        "teardown",
+        "plan_hooks",
+    }
 )
+
+# -- once-per-plan hooks -------------------------------------------------------------------------
+
+# The shell variable a rendered plan hook keeps its job's starting directory in (lower case: no
+# PARATEST_* configuration variable can be touched by it).
+SOURCE_VAR = "paratest_source"
+# Placeholders that have no value in a job that runs once per plan.
+_NO_PLAN_VALUE = {
+    "shard": "it runs once per plan, not in a shard",
+    "tests_file": "it runs once per plan, no shard's test list exists there",
+    "junit": "it runs once per plan, no shard's report exists there",
+}
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+
+
+def _hook_text(value: str | None) -> str | None:
+    return value if value is not None and value.strip() else None
+
+
+def check_plan_hook(name: str, command: str | None) -> None:
+    """A `setup`/`teardown` whose placeholders cannot be filled in a CI job is a usage error."""
+    if command is None:
+        return
+    for match in _PLACEHOLDER.finditer(command):
+        reason = _NO_PLAN_VALUE.get(match.group(1))
+        if reason is not None:
+            raise UsageError(
+                f"pipeline: {name} cannot use {{{match.group(1)}}}: {reason} "
+                f"(use {name}_workspace for per-shard work): {command!r}"
+            )
+
+
+def plan_hook_command(command: str, *, shards: int, output: str) -> str:
+    """A `setup`/`teardown` as the shell command a plan or merge job runs: placeholders filled
+    with shell words for that job, as `run`/`local` fill them (shell-quoted).
+
+    `{source}` and `{workspace}` are the job's starting directory (its checkout), kept in a
+    shell variable before the hook runs so a `cd` in the hook does not change them; `{output}`
+    is `output` (where the shard reports are, or will be) under that directory; `{shards}` is
+    the shard count."""
+
+    def directory(path: str) -> str:
+        if path.startswith("/"):
+            return shlex.quote(path)
+        return f'"${SOURCE_VAR}"/' + shlex.quote(path)
+
+    words = {
+        "shards": shlex.quote(str(shards)),
+        "source": f'"${SOURCE_VAR}"',
+        "workspace": f'"${SOURCE_VAR}"',
+        "output": directory(output),
+    }
+    used_dir = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal used_dir
+        name = match.group(1)
+        if name not in words:  # check_plan_hook rejected these when the spec was built
+            raise UsageError(f"pipeline: placeholder {{{name}}} has no value here: {command!r}")
+        used_dir = used_dir or SOURCE_VAR in words[name]
+        return words[name]
+
+    text = _PLACEHOLDER.sub(replace, command)
+    return f'{SOURCE_VAR}="$PWD"; {text}' if used_dir else text
+
+
+def subshell(command: str) -> str:
+    """`command` isolated in a subshell, for CIs that run all lines of a job in one shell
+    (GitLab, Buildkite): a `cd`, `exit` or variable in a hook does not leak into the next line.
+    The newline before `)` keeps a trailing `# comment` of the hook from swallowing it."""
+    return f"( {command}\n)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +138,8 @@ class PipelineSpec:
     run_args: tuple[str, ...] = ()
     merge_args: tuple[str, ...] = ()
     test_command: tuple[str, ...] = ()
+    setup: str | None = None  # once per plan: the plan job, before `split`
+    teardown: str | None = None  # once per plan: the merge job, after `merge`, always
 
     @property
     def indexes(self) -> list[int]:
@@ -80,6 +170,37 @@ class PipelineSpec:
         if summary is not None:  # a shell word such as "$GITHUB_STEP_SUMMARY"
             command += f" --summary-md {summary}"
         return command
+
+    def setup_command(self) -> str | None:
+        """`setup` as the plan job runs it (before `split`), or None when there is none."""
+        if self.setup is None:
+            return None
+        return plan_hook_command(self.setup, shards=self.shards, output=self.results_dir)
+
+    def teardown_command(self, output: str | None = None) -> str | None:
+        """`teardown` as the merge job runs it, or None. `output`: where that job has the
+        shard reports (default: `results_dir`)."""
+        if self.teardown is None:
+            return None
+        return plan_hook_command(
+            self.teardown, shards=self.shards, output=output or self.results_dir
+        )
+
+    def merge_lines(self, results_glob: str | None = None, output: str | None = None) -> list[str]:
+        """The merge job's script lines for CIs that run every line in one `set -e` shell
+        (GitLab, Buildkite): with a teardown, the merge's exit status is kept, the teardown
+        runs in a subshell whatever it was (its own failure fails the job), then the job
+        exits with the merge's status."""
+        merge = self.merge_command(results_glob)
+        teardown = self.teardown_command(output)
+        if teardown is None:
+            return [merge]
+        status = "paratest_status"
+        return [
+            f"{status}=0; {merge} || {status}=$?",
+            subshell(teardown),
+            f'exit "${status}"',
+        ]
 
 
 def _flag_args(key: str, value: object) -> list[str]:
@@ -116,6 +237,12 @@ def _forwarded(settings: Settings, command: str) -> tuple[str, ...]:
     return tuple(args)
 
 
+def _no_plan_hooks(setup: str | None, teardown: str | None) -> tuple[str, ...]:
+    """Shard jobs read paratest.yaml (and PARATEST_*) too: say explicitly that they must not
+    run the once-per-plan hooks, whatever `plan_hooks` says there."""
+    return ("--no-plan-hooks",) if setup or teardown else ()
+
+
 def spec_from_settings(settings: Settings) -> PipelineSpec:
     shards = settings.shards
     if shards is None:
@@ -126,6 +253,9 @@ def spec_from_settings(settings: Settings) -> PipelineSpec:
         )
     if not settings.install.strip():
         raise UsageError("pipeline: --install must be a shell command")
+    setup, teardown = _hook_text(settings.setup), _hook_text(settings.teardown)
+    check_plan_hook("setup", setup)
+    check_plan_hook("teardown", teardown)
     return PipelineSpec(
         shards=shards,
         install=settings.install,
@@ -136,9 +266,11 @@ def spec_from_settings(settings: Settings) -> PipelineSpec:
         report=settings.report,
         history_dir=settings.history_dir,
         split_args=_forwarded(settings, "split"),
-        run_args=_forwarded(settings, "run"),
+        run_args=_forwarded(settings, "run") + _no_plan_hooks(setup, teardown),
         merge_args=_forwarded(settings, "merge"),
         test_command=tuple(settings.command),
+        setup=setup,
+        teardown=teardown,
     )
 
 
@@ -219,6 +351,7 @@ def escape_circleci(text: str) -> str:
 FILTERS: dict[str, Callable[[str], str]] = {
     "yaml": yaml_str,
     "shell": shlex.quote,
+    "subshell": subshell,
     "groovy": groovy_str,
     "kotlin": kotlin_str,
     "gha": escape_github,
@@ -277,6 +410,8 @@ class Renderer(Protocol):
     def styles(self) -> tuple[str, ...]: ...  # variants; the first is the default
     @property
     def max_shards(self) -> int: ...
+    @property
+    def plan_hooks(self) -> bool: ...  # whether it runs `setup`/`teardown` once per plan
 
     def render(self, spec: PipelineSpec, style: str) -> str: ...
 
@@ -291,6 +426,7 @@ class TemplateRenderer:
     index_source: str
     templates: Mapping[str, str]  # style -> template file
     max_shards: int = 1000
+    plan_hooks: bool = True
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @property

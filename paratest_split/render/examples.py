@@ -3,11 +3,14 @@
 Used by `scripts/regen_golden.py` (writes them) and by the tests (compare them). A *case* is a
 configuration file (`tests/fixtures/pipeline/<case>.yaml`, a paratest.yaml); each target renders
 it in its default style, and the `minimal` case also in every other style (`<case>--<style>`).
+The `plan-hooks` case is built here (`PLAN_HOOKS_CASE`): once-per-plan `setup`/`teardown` with
+placeholders, in every style of every target that supports them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from paratest_split.config import Settings, read_config_file
 from paratest_split.render import RENDERERS, render
@@ -15,6 +18,18 @@ from paratest_split.render.base import spec_from_settings
 
 STYLE_CASE = "minimal"  # the case every non-default style is rendered for
 EXAMPLE_SHARDS = 4
+# setup in the plan job, teardown in the merge job: with placeholders, a trailing comment and
+# characters the CIs interpolate (`$`, `#`, `%`).
+PLAN_HOOKS_CASE = "plan-hooks"
+PLAN_HOOKS_SETTINGS: dict[str, Any] = {
+    "shards": 3,
+    "install": "pip install -e '.[test]'",
+    "setup": "./ci/shared-db.sh create --shards {shards} --dir {source} # 100% once",
+    "teardown": 'cd ci && ./shared-db.sh drop --reports {output} --log "$HOME/db.log"',
+    "setup_workspace": "./ci/schema.sh {workspace}",
+    "teardown_workspace": "./ci/schema.sh --drop {workspace}",
+}
+FULL_STYLE_CASES = (STYLE_CASE, PLAN_HOOKS_CASE)  # rendered in every style, not only the first
 
 
 def extension(target: str) -> str:
@@ -34,12 +49,15 @@ def settings_from_file(path: Path, **overrides: object) -> Settings:
 def golden_files(fixtures: Path) -> dict[str, str]:
     """{`<target>/<case>.<ext>`: text} for every target and every case in `fixtures`."""
     out: dict[str, str] = {}
-    for fixture in sorted(fixtures.glob("*.yaml")):
-        case = fixture.stem
-        settings = settings_from_file(fixture)
+    cases = [(f.stem, settings_from_file(f)) for f in sorted(fixtures.glob("*.yaml"))]
+    cases.append((PLAN_HOOKS_CASE, Settings(**PLAN_HOOKS_SETTINGS)))
+    for case, settings in cases:
         spec = spec_from_settings(settings)
+        hooks = spec.setup is not None or spec.teardown is not None
         for target, renderer in RENDERERS.items():
-            styles = renderer.styles if case == STYLE_CASE else renderer.styles[:1]
+            if hooks and not renderer.plan_hooks:
+                continue
+            styles = renderer.styles if case in FULL_STYLE_CASES else renderer.styles[:1]
             for style in styles:
                 name = case if style == renderer.styles[0] else f"{case}--{style}"
                 out[f"{target}/{name}{extension(target)}"] = render(target, spec, style)

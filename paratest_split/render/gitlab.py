@@ -18,6 +18,8 @@ def child_command(spec: PipelineSpec) -> str:
     argv += ["--install", spec.install, "--image", spec.image]
     if spec.agent:
         argv += ["--agent", spec.agent]
+    if spec.teardown:  # the child's merge job runs it (setup already ran in this plan job)
+        argv += ["--teardown", spec.teardown]
     return shlex.join(argv) + " > " + shlex.quote(CHILD_FILE)
 
 

@@ -41,4 +41,8 @@ RENDERER = K8sRenderer(
     filename="paratest-job.yaml",
     index_source="`--index auto`: JOB_COMPLETION_INDEX (0-based) of the Indexed Job",
     templates={"default": "k8s/job.yaml.j2"},
+    # No job runs before all pods (each pod plans for itself), and the merge Job waits for N
+    # reports, so it never runs after a pod that died without one: `setup`/`teardown` are
+    # rejected rather than run where the shared resource could outlive or precede the shards.
+    plan_hooks=False,
 )

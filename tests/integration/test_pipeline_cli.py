@@ -75,3 +75,27 @@ def test_errors_are_one_line(project: Path, capsys: pytest.CaptureFixture[str],
     assert message in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_once_per_plan_hooks_stay_out_of_the_shard_jobs(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The review finding: `--setup`/`--teardown` were forwarded into the `parallel: 3` job."""
+    argv = ["pipeline", "gitlab", "--shards", "3", "--setup", "make shared-up",
+            "--teardown", "make shared-down"]
+    assert cli.main(argv) == 0
+    data = yaml.safe_load(capsys.readouterr().out)
+    shard = "\n".join(data["shard"]["script"])
+    assert "make shared-up" not in shard
+    assert "make shared-down" not in shard
+    assert "--no-plan-hooks" in shard
+    assert "--setup-workspace" in shard  # per-shard hooks stay
+    plan = data["plan"]["script"]
+    assert [li.strip("( \n)") for li in plan].index("make shared-up") == 1  # after install
+    assert "make shared-up" in plan[1]
+    assert "paratest-split split" in plan[2]
+    merge = data["merge"]["script"]
+    assert data["merge"]["when"] == "always"
+    assert sum("make shared-down" in li for li in merge) == 1
+    assert next(i for i, li in enumerate(merge) if "make shared-down" in li) > next(
+        i for i, li in enumerate(merge) if "paratest-split merge" in li)

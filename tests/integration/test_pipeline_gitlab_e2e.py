@@ -1,5 +1,8 @@
 """End to end: the generated .gitlab-ci.yml runs under gitlab-ci-local on the example project:
 a plan job, 3 shard jobs (`parallel: 3`, `--index auto` from CI_NODE_INDEX) and the merge job.
+The project's paratest.yaml gets once-per-plan `setup`/`teardown` hooks that log to a file
+outside the project: setup runs once in the plan job, teardown once in the merge job (also when
+a shard failed), never in a shard job although the shards read the same paratest.yaml.
 
 Needs gitlab-ci-local 4.73.0 (npm), rsync and git: .ci/run installs them; skipped otherwise.
 The jobs use this checkout's paratest-split through `--install` (the venv's bin on PATH).
@@ -29,11 +32,16 @@ def _example_project() -> Path:
     pytest.skip("no example project with a paratest.yaml")
 
 
-@pytest.mark.external
-@pytest.mark.slow
-def test_gitlab_pipeline_runs_plan_shards_and_merge(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+HOOKS = (
+    'setup: echo "setup {shards} {source}" >> {log}\n'
+    'teardown: cd / && echo "teardown {output}" >> {log}\n'
+)
+
+
+def _run_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
+                  failing_test: bool = False) -> tuple[Path, str, int, list[str]]:
+    """Copy the example project (with hooks), generate .gitlab-ci.yml, run it:
+    (project, log, gitlab-ci-local's exit code, the hook log's lines)."""
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"{', '.join(missing)} not installed: .ci/run installs them")
@@ -42,13 +50,18 @@ def test_gitlab_pipeline_runs_plan_shards_and_merge(
     shutil.copytree(source, project, ignore=shutil.ignore_patterns(
         "paratest-plan", "paratest-results", ".paratest", "__pycache__", ".gitlab-ci-local",
         "junit.xml", "*.db"))
+    hook_log = tmp_path / "hooks.log"
+    with (project / "paratest.yaml").open("a", encoding="utf-8") as config:
+        config.write(HOOKS.replace("{log}", str(hook_log)))
+    if failing_test:
+        (project / "tests" / "test_zz_broken.py").write_text(
+            "def test_broken() -> None:\n    assert False\n", encoding="utf-8")
     monkeypatch.chdir(project)
     for name in [n for n in os.environ if n.startswith("PARATEST_")]:
         monkeypatch.delenv(name)
     install = f'export PATH="{Path(sys.executable).parent}:$PATH"'
     assert cli.main(["pipeline", "gitlab", "--shards", "3", "--install", install,
                      "--write", ".gitlab-ci.yml"]) == 0
-    capsys.readouterr()
     git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
     for argv in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "example"],
                  ["remote", "add", "origin", "https://gitlab.example.com/group/project.git"]):
@@ -57,10 +70,27 @@ def test_gitlab_pipeline_runs_plan_shards_and_merge(
         ["gitlab-ci-local", "--shell-isolation", "--no-artifacts-to-source",
          "--force-shell-executor"],
         cwd=project, capture_output=True, text=True, timeout=600, check=False)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-4000:]
+    hooks = hook_log.read_text(encoding="utf-8").splitlines() if hook_log.exists() else []
+    return project, result.stdout + result.stderr, result.returncode, hooks
+
+
+def _builds(project: Path) -> Path:
+    return (project / ".gitlab-ci-local" / "builds").resolve()
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_gitlab_pipeline_runs_plan_shards_and_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project, log, code, hooks = _run_pipeline(tmp_path, monkeypatch)
+    capsys.readouterr()
+    assert code == 0, log[-4000:]
     for job in ("plan", "shard: [1/3]", "shard: [2/3]", "shard: [3/3]", "merge"):
         assert f"PASS  {job}" in log, f"{job} did not pass:\n{log[-4000:]}"
+    builds = _builds(project)
+    assert hooks == [f"setup 3 {builds / 'plan'}",
+                     f"teardown {builds / 'merge' / 'paratest-results'}"], log[-4000:]
     merged = project / ".gitlab-ci-local" / "builds" / "merge" / "junit.xml"
     assert merged.is_file(), log[-2000:]
     cases = [(c.get("classname"), c.get("name"))
@@ -70,3 +100,20 @@ def test_gitlab_pipeline_runs_plan_shards_and_merge(
     shard_reports = sorted((project / ".gitlab-ci-local" / "builds").glob(
         "shard*/paratest-results/shard-*.xml"))
     assert {p.name for p in shard_reports} >= {"shard-0.xml", "shard-1.xml", "shard-2.xml"}
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_gitlab_teardown_runs_when_a_shard_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project, log, code, hooks = _run_pipeline(tmp_path, monkeypatch, failing_test=True)
+    capsys.readouterr()
+    assert code != 0, "a failed test must fail the pipeline"
+    assert "FAIL  merge" in log, log[-4000:]  # the merge ran, found the failure, failed
+    assert len([job for job in ("1/3", "2/3", "3/3") if f"FAIL  shard: [{job}]" in log]) == 1
+    builds = _builds(project)
+    assert hooks == [f"setup 3 {builds / 'plan'}",
+                     f"teardown {builds / 'merge' / 'paratest-results'}"], log[-4000:]
+    merged = builds / "merge" / "junit.xml"
+    assert "test_broken" in merged.read_text(encoding="utf-8")

@@ -12,7 +12,8 @@ import pytest
 
 from paratest_split.render import RENDERERS
 from paratest_split.render.examples import (
-    STYLE_CASE,
+    FULL_STYLE_CASES,
+    PLAN_HOOKS_CASE,
     ci_examples,
     differences,
     extension,
@@ -41,9 +42,22 @@ def test_golden_file_matches(case: str) -> None:
     assert target in RENDERERS
     assert name.endswith(extension(target))
     if "--" in name:
-        assert name.split("--")[0] == STYLE_CASE
+        assert name.split("--")[0] in FULL_STYLE_CASES
     actual = (GOLDEN / case).read_text(encoding="utf-8")
     assert actual == EXPECTED[case], f"tests/golden/{case} is out of date: {REGEN}"
+
+
+def test_plan_hooks_case_covers_every_style_of_every_target_that_runs_them() -> None:
+    for target, renderer in RENDERERS.items():
+        names = {
+            f"{target}/{PLAN_HOOKS_CASE}{'--' + s if s != renderer.styles[0] else ''}"
+            f"{extension(target)}"
+            for s in renderer.styles
+        }
+        if renderer.plan_hooks:
+            assert names <= set(EXPECTED), target
+        else:
+            assert not names & set(EXPECTED), target
 
 
 def test_ci_examples_match_the_templates() -> None:

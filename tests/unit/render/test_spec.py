@@ -24,8 +24,16 @@ def test_defaults_give_the_documented_commands() -> None:
 
 
 def test_non_default_settings_are_forwarded_to_the_command_that_takes_them() -> None:
-    settings = Settings(shards=4, retries=2, group_by="class", fail_on_flaky=True,
-                        timeout=600.0, history_dir="hist", out="plan", output="res")
+    settings = Settings(
+        shards=4,
+        retries=2,
+        group_by="class",
+        fail_on_flaky=True,
+        timeout=600.0,
+        history_dir="hist",
+        out="plan",
+        output="res",
+    )
     spec = spec_from_settings(settings)
     plan = shlex.split(spec.plan_command())
     run = shlex.split(spec.run_command("1"))

@@ -1,0 +1,309 @@
+"""`setup`/`teardown` run once per plan: `setup` in the plan job (before the split), `teardown`
+in the merge job (after the merge, also when shards or the merge failed), never in a shard job.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from paratest_split import cli
+from paratest_split.config import Settings
+from paratest_split.errors import UsageError
+from paratest_split.render import RENDERERS, render
+from paratest_split.render.base import (
+    PipelineSpec,
+    plan_hook_command,
+    spec_from_settings,
+    subshell,
+)
+from tests.unit.render.test_renderers import UNESCAPE, _same, _strings, command_strings
+
+SETUP = "make shared-db-up N={shards} # 100% $HOME #{x}"
+TEARDOWN = "make shared-db-down REPORTS={output}"
+SETUP_MARK, TEARDOWN_MARK = "make shared-db-up", "make shared-db-down"
+HOOKED = [(t, s) for t, r in RENDERERS.items() if r.plan_hooks for s in r.styles]
+
+
+def _spec(**kw: Any) -> PipelineSpec:
+    values: dict[str, Any] = {
+        "shards": 3,
+        "setup": SETUP,
+        "teardown": TEARDOWN,
+        "setup_workspace": "ws-up {workspace}",
+        "teardown_workspace": "ws-down {workspace}",
+    }
+    values.update(kw)
+    return spec_from_settings(Settings(**values))
+
+
+def _yaml_jobs(target: str, text: str) -> dict[str, Any]:
+    """{job name: job} with the names plan, shard (all shard jobs) and merge."""
+    data = yaml.safe_load(text)
+    if target == "gitlab":
+        return {name: data[name] for name in ("plan", "shard", "merge", "tests") if name in data}
+    if target == "github":
+        return dict(data["jobs"])
+    if target == "circleci":
+        return dict(data["jobs"])
+    if target == "buildkite":
+        return {step["key"]: step for step in data["steps"]}
+    if target == "azure":
+        return {job["job"]: job for job in data["jobs"]}
+    if target == "bamboo":
+        shards = [v for k, v in data.items() if k.startswith("Shard ")]
+        return {"plan": data["Plan"], "shard": shards, "merge": data["Merge"]}
+    if target == "gocd":
+        stages = data["pipelines"]["paratest"]["stages"]
+        return {k: v for stage in stages for job in stage.values() for k, v in job["jobs"].items()}
+    raise AssertionError(target)
+
+
+def _text_jobs(target: str, text: str) -> dict[str, str]:
+    """Jenkins and TeamCity: the text of each job, cut at its header."""
+    if target == "jenkins":
+        marks = {"plan": "stage('plan')", "shard": "stage('shards')", "merge": "stage('merge')"}
+    else:
+        marks = {"plan": "object Plan :", "shard": "class Shard(", "merge": "object Merge :"}
+    starts = sorted((text.index(mark), name) for name, mark in marks.items())
+    ends = [s for s, _ in starts[1:]] + [len(text)]
+    return {name: text[start:end] for (start, name), end in zip(starts, ends, strict=True)}
+
+
+def _jobs(target: str, text: str) -> dict[str, str]:
+    """{plan|shard|merge: everything the CI hands to a shell in that job, one string}."""
+    if target in ("jenkins", "teamcity"):
+        return {
+            name: "\n".join(command_strings(target, part)) if target == "jenkins" else part
+            for name, part in _text_jobs(target, text).items()
+        }
+    unescape = UNESCAPE.get(target, _same)
+    return {
+        name: "\n".join(unescape(s) for s in _strings(job))
+        for name, job in _yaml_jobs(target, text).items()
+    }
+
+
+@pytest.mark.parametrize(("target", "style"), HOOKED)
+def test_setup_once_in_plan_job_teardown_once_in_merge_job_never_in_shards(
+    target: str, style: str
+) -> None:
+    text = render(target, _spec(), style)
+    jobs = _jobs(target, text)
+    assert "shard" in jobs or style == "child"
+    for name, body in jobs.items():
+        want_setup = 1 if name == "plan" and style != "child-jobs" else 0
+        want_teardown = 1 if name == "merge" else 0
+        assert body.count(SETUP_MARK) == want_setup, (name, body)
+        if style == "child" and name == "plan":
+            # the parent's plan job hands teardown on to the child pipeline it writes
+            line = next(li for li in body.splitlines() if "pipeline gitlab" in li)
+            argv = shlex.split(line.split(" > ")[0])
+            assert argv[argv.index("--teardown") + 1] == TEARDOWN
+            assert "--setup" not in argv
+            continue
+        assert body.count(TEARDOWN_MARK) == want_teardown, (name, body)
+    # the whole file: exactly once each (the child-jobs file has no plan job)
+    flat = "\n".join(command_strings(target, text)) if target != "teamcity" else text
+    assert flat.count(SETUP_MARK) == (0 if style == "child-jobs" else 1)
+    assert flat.count(TEARDOWN_MARK) == 1 or style == "child"
+
+
+@pytest.mark.parametrize(("target", "style"), HOOKED)
+def test_shard_jobs_run_only_the_per_shard_hooks(target: str, style: str) -> None:
+    text = render(target, _spec(), style)
+    runs = [
+        li
+        for s in command_strings(target, text)
+        for li in s.splitlines()
+        if "paratest-split run " in li
+    ]
+    if style == "child":
+        assert runs == []
+        return
+    assert runs
+    for line in runs:
+        argv = shlex.split(line.split(" ; ")[0])
+        assert "--setup" not in argv
+        assert "--teardown" not in argv
+        assert "--plan-hooks" not in argv
+        assert "--no-plan-hooks" in argv  # whatever paratest.yaml says where the shard runs
+        assert argv[argv.index("--setup-workspace") + 1] == "ws-up {workspace}"
+        assert argv[argv.index("--teardown-workspace") + 1] == "ws-down {workspace}"
+
+
+@pytest.mark.parametrize(("target", "style"), HOOKED)
+def test_setup_runs_before_the_split_and_teardown_after_the_merge(target: str, style: str) -> None:
+    text = render(target, _spec(), style)
+    flat = "\n".join(command_strings(target, text)) if target != "teamcity" else text
+    if style != "child-jobs":
+        assert SETUP_MARK in flat
+        assert flat.index("install") < flat.index(SETUP_MARK) < flat.index("paratest-split split")
+    if style != "child":
+        assert flat.index("paratest-split merge") < flat.index(TEARDOWN_MARK)
+
+
+def _teardown_step(target: str, text: str) -> Any:
+    jobs = _yaml_jobs(target, text)
+    steps = jobs["merge"].get("steps") or jobs["merge"].get("tasks") or []
+    return next(s for s in steps if TEARDOWN_MARK in yaml.safe_dump(s, width=10**6))
+
+
+def test_teardown_runs_when_the_merge_or_a_step_before_it_failed() -> None:
+    """Each CI's own "always" for the teardown step (the merge job itself already runs after
+    failed shards)."""
+    github = _teardown_step("github", render("github", _spec()))
+    assert github["if"] == "${{ always() }}"
+    circleci = _teardown_step("circleci", render("circleci", _spec()))
+    assert circleci["run"]["when"] == "always"
+    azure = _teardown_step("azure", render("azure", _spec()))
+    assert azure["condition"] == "always()"
+    gocd = _teardown_step("gocd", render("gocd", _spec()))
+    assert gocd["exec"]["run_if"] == "any"
+    bamboo = yaml.safe_load(render("bamboo", _spec()))["Merge"]
+    assert TEARDOWN_MARK in yaml.safe_dump(bamboo["final-tasks"])
+    assert TEARDOWN_MARK not in yaml.safe_dump(bamboo["tasks"])
+    teamcity = _text_jobs("teamcity", render("teamcity", _spec()))["merge"]
+    step = teamcity[teamcity.index('name = "teardown"') :]
+    assert step.index("executionMode = BuildStep.ExecutionMode.ALWAYS") < step.index("}")
+    declarative = _text_jobs("jenkins", render("jenkins", _spec()))["merge"]
+    assert re.search(r"cleanup \{\n\s+sh '[^\n]*make shared-db-down", declarative)
+    scripted = _text_jobs("jenkins", render("jenkins", _spec(), "scripted"))["merge"]
+    assert re.search(r"\} finally \{\n\s+//[^\n]*\n\s+sh '[^\n]*make shared-db-down", scripted)
+
+
+def test_gocd_shards_never_fail_their_stage_when_there_is_a_teardown() -> None:
+    """A failed stage would stop the pipeline before the merge stage and its teardown."""
+
+    def shard_script(spec: PipelineSpec) -> str:
+        jobs = _yaml_jobs("gocd", render("gocd", spec))
+        return str(jobs["shard"]["tasks"][-1]["exec"]["arguments"][1])
+
+    with_teardown = shard_script(_spec())
+    assert with_teardown.endswith("; exit 0")
+    assert "exit $code" not in with_teardown
+    assert shard_script(_spec(teardown=None)).endswith("[ $code -eq 1 ] && exit 0; exit $code")
+
+
+def _run_sh(script: str, cwd: Path, path: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": f"{path}:{os.environ['PATH']}" if path else os.environ["PATH"]}
+    return subprocess.run(
+        ["/bin/sh", "-ec", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("merge_code", "teardown_code", "expected"), [(0, 0, 0), (1, 0, 1), (0, 3, 3), (1, 3, 3)]
+)
+def test_shared_shell_merge_lines_keep_the_merge_status_and_always_tear_down(
+    tmp_path: Path, merge_code: int, teardown_code: int, expected: int
+) -> None:
+    """GitLab and Buildkite run all lines in one `set -e` shell: run them so."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "paratest-split"
+    fake.write_text(f"#!/bin/sh\necho merged >> log\nexit {merge_code}\n")
+    fake.chmod(0o755)
+    spec = _spec(teardown=f"cd /; echo torn {{output}} >> {tmp_path}/log; exit {teardown_code}")
+    lines = spec.merge_lines()
+    result = _run_sh("\n".join([*lines, "echo after >> log"]), tmp_path, bin_dir)
+    assert result.returncode == expected, result.stderr
+    log = (tmp_path / "log").read_text().splitlines()
+    assert log == ["merged", f"torn {tmp_path}/paratest-results"]
+
+
+def test_without_teardown_the_merge_line_is_unchanged() -> None:
+    spec = _spec(teardown=None)
+    assert spec.merge_lines() == [spec.merge_command()]
+    assert spec.teardown_command() is None
+
+
+def test_placeholders_get_this_jobs_values_even_after_a_cd(tmp_path: Path) -> None:
+    hook = "cd / && printf '%s|%s|%s|%s\\n' {shards} {source} {workspace} {output} > {source}/v"
+    command = plan_hook_command(hook, shards=4, output="out dir/x")
+    result = _run_sh(command, tmp_path)
+    assert result.returncode == 0, result.stderr
+    values = (tmp_path / "v").read_text().strip().split("|")
+    assert values == ["4", str(tmp_path), str(tmp_path), f"{tmp_path}/out dir/x"]
+    absolute = plan_hook_command("echo {output}", shards=2, output="/srv/res ults")
+    assert absolute == "echo '/srv/res ults'"
+    # no directory placeholder: the hook is left as written
+    assert plan_hook_command("make up N={shards} # c", shards=2, output="o") == "make up N=2 # c"
+
+
+def test_subshell_isolates_and_survives_a_trailing_comment(tmp_path: Path) -> None:
+    script = subshell("cd / && X=1 # comment") + '\necho "$PWD:${X:-unset}" > out'
+    assert _run_sh(script, tmp_path).returncode == 0
+    assert (tmp_path / "out").read_text().strip() == f"{tmp_path}:unset"
+
+
+@pytest.mark.parametrize("placeholder", ["shard", "tests_file", "junit"])
+@pytest.mark.parametrize("hook", ["setup", "teardown"])
+def test_placeholders_without_a_value_once_per_plan_are_usage_errors(
+    hook: str, placeholder: str
+) -> None:
+    with pytest.raises(UsageError, match=rf"{hook} cannot use \{{{placeholder}\}}.*once per plan"):
+        spec_from_settings(Settings(shards=2).replace(**{hook: f"echo {{{placeholder}}}"}))
+
+
+def test_unknown_braces_and_empty_hooks_pass() -> None:
+    spec = spec_from_settings(Settings(shards=2, setup="awk '{print $1}' f", teardown="  "))
+    assert spec.setup_command() == "awk '{print $1}' f"
+    assert spec.teardown is None
+
+
+def test_k8s_rejects_plan_hooks_with_a_reason() -> None:
+    for hooks in ({"setup": "make up"}, {"teardown": "make down"}):
+        with pytest.raises(UsageError, match="pipeline k8s: setup/teardown run once per plan"):
+            render("k8s", spec_from_settings(Settings(shards=2).replace(**hooks)))
+    assert "kind: Job" in render("k8s", spec_from_settings(Settings(shards=2)))
+
+
+def test_cli_errors_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("PARATEST_")]:
+        monkeypatch.delenv(name)
+    for argv, message in (
+        (["pipeline", "k8s", "--shards", "2", "--teardown", "make down"], "k8s"),
+        (["pipeline", "gitlab", "--shards", "2", "--setup", "mk {shard}"], "{shard}"),
+    ):
+        assert cli.main(argv) == 4
+        err = capsys.readouterr().err
+        assert message in err
+        assert len(err.strip().splitlines()) == 1
+        assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("target", "style"), [(t, s) for t, s in HOOKED if s != "child-jobs"])
+def test_the_plan_job_runs_install_before_the_split(target: str, style: str) -> None:
+    """`--discover pytest` imports the project's tests in the plan job: `install` (which must
+    install the project's test dependencies too) runs there as well."""
+    install = "pip install -e '.[test]' # project and test deps"
+    text = render(target, _spec(install=install, setup=None, teardown=None), style)
+    plan = _jobs(target, text)["plan"]
+    if target == "teamcity":  # the plan build's steps refer to the shared constant
+        assert plan.index("scriptContent = Paratest.INSTALL") < plan.index("paratest-split split")
+        return
+    assert plan.index(install) < plan.index("paratest-split split")
+
+
+def test_k8s_pods_install_before_they_plan() -> None:
+    text = render("k8s", spec_from_settings(Settings(shards=2, install="pip install -e .")))
+    docs = list(yaml.safe_load_all(text))  # PersistentVolumeClaim, shard Job, merge Job
+    pod = docs[1]["spec"]["template"]["spec"]["containers"][0]["args"][0]
+    assert pod.index("pip install -e .") < pod.index("paratest-split split")
