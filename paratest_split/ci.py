@@ -184,3 +184,31 @@ def resolve_total(value: int | str | None, env: Mapping[str, str]) -> int:
         )
         raise UsageError(f"--shards auto: {where}; pass --shards N")
     return info.total
+
+
+# The CI job's own attempt (a re-run of the same job), as (variable, base): `merge` orders
+# reports of the same shard by it (`paratest.attempt`). GitLab's is new (CI_JOB_RETRY_COUNT,
+# 0 on the first run); CircleCI and Jenkins expose none; GitHub's counts re-runs of the
+# workflow run, which re-runs its failed jobs.
+ATTEMPT_SOURCES: tuple[tuple[str, int], ...] = (
+    ("GITHUB_RUN_ATTEMPT", 1),
+    ("CI_JOB_RETRY_COUNT", 0),
+    ("BUILDKITE_RETRY_COUNT", 0),
+    ("SYSTEM_JOBATTEMPT", 1),
+)
+
+
+def job_attempt(env: Mapping[str, str]) -> int:
+    """This CI job's attempt, 1 for the first run; 1 when the CI does not say.
+
+    The first variable of `ATTEMPT_SOURCES` that holds a whole number >= its base wins; a
+    malformed value is skipped (it only orders re-runs, it must not fail a run)."""
+    for var, base in ATTEMPT_SOURCES:
+        text = env.get(var, "").strip()
+        try:
+            value = int(text)
+        except ValueError:
+            continue
+        if value >= base:
+            return value - base + 1
+    return 1

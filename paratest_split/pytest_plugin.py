@@ -73,7 +73,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 class _Progress:
-    """Writes one line per finished test; the outcome is the worst of its phases."""
+    """Writes a line when a test starts and one when it finishes (the worst of its phases)."""
 
     def __init__(self, path: Path) -> None:
         self._out: IO[str] = path.open("a", encoding="utf-8", buffering=1)
@@ -92,6 +92,11 @@ class _Progress:
         previous = self._outcomes.get(report.nodeid)
         if previous in (None, "passed") or outcome == "error":
             self._outcomes[report.nodeid] = outcome
+
+    @pytest.hookimpl
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        # lets the engine name the test that was running when a shard is stopped
+        self._out.write(f"started\t{nodeid}\n")
 
     @pytest.hookimpl
     def pytest_runtest_logfinish(self, nodeid: str) -> None:

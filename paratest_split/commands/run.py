@@ -4,6 +4,10 @@
 
 Writes OUT/shard-<I>.xml. SIGTERM/SIGINT stop the running tests (SIGTERM to their process
 group, SIGKILL after --grace seconds), run the teardowns, write the partial report, exit 2.
+
+The once-per-plan `setup`/`teardown` hooks do not run here: every CI executor runs `run`, and
+shard 0's teardown must not drop a resource the others still use. They belong to the plan or
+merge job; `--plan-hooks` runs them here too (one executor, no other shard).
 """
 
 from __future__ import annotations
@@ -104,6 +108,11 @@ def handle(ctx: Context) -> int:
     if command:
         settings = settings.replace(command=tuple(command))
     root = _resolve(ctx.cwd, settings.root).resolve()
+    if (settings.setup or settings.teardown) and not settings.plan_hooks:
+        ctx.warn(
+            "setup/teardown run once per plan: in the plan/merge job or with --plan-hooks; "
+            "not run here (this executor runs setup_workspace/teardown_workspace)"
+        )
     shard_run = ShardRun(
         plan=plan,
         index=index,
@@ -113,14 +122,14 @@ def handle(ctx: Context) -> int:
         output=_resolve(ctx.cwd, settings.output),
         env=ctx.env,
         discoverer=load_discoverer(plan.discover),
-        plan_hooks=True,
+        plan_hooks=settings.plan_hooks,
     )
+    status = ctx.env.get("TEST_SHARD_STATUS_FILE")
+    if status:  # Bazel: we honour TEST_SHARD_INDEX (say so first: a crash must not hide it)
+        with contextlib.suppress(OSError):
+            Path(status).touch()
     stop = threading.Event()
     with _stop_on_signals(stop):
         outcome = run_shard(shard_run, on_event=_Printer(ctx), stop=stop)
-    status = ctx.env.get("TEST_SHARD_STATUS_FILE")
-    if status:  # Bazel: say that we honour TEST_SHARD_INDEX
-        with contextlib.suppress(OSError):
-            Path(status).touch()
     ctx.info(f"paratest-split: {outcome.message}; report: {outcome.report}")
     return int(outcome.exit_code)

@@ -11,7 +11,8 @@ Pattern: `--pattern` (one glob), else the discover arguments (several globs), el
 Running: with a COMMAND, `COMMAND file1 file2 ...` (or the `{tests}`/`{tests_file}`
 placeholders, see `expand_command`); without one, each file is executed as its own program
 (`./tests/a.sh`), one invocation per file, with no JUnit report of its own (the runner judges it
-by its exit code).
+by its exit code). Likewise a COMMAND that names no `{junit}` writes no report we know of: the
+runner gives each test of the invocation the command's exit code as verdict.
 
 This module also holds `expand_command`, the placeholder rule every discoverer uses for a
 user's COMMAND.
@@ -19,6 +20,8 @@ user's COMMAND.
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
@@ -27,6 +30,7 @@ from paratest_split import identity
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.errors import PluginError
 from paratest_split.model import Invocation, TestItem
+from paratest_split.runner.hooks import shell_script_index, shell_substitute
 
 DEFAULT_PATTERN = "tests/**/test_*"
 _SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
@@ -60,11 +64,17 @@ def expand_command(
     - `{junit}` becomes the report path the runner reads (when `junit` is given);
     - without `{tests}` or `{tests_file}`, the ids are appended as separate items.
 
+    In the script of a shell wrapper (`sh -c 'pytest {tests} --junitxml={junit}'`) every value
+    is shell-quoted (each id on its own), so an id is never read as shell syntax.
     Other `{...}` placeholders (`{shard}`, `{workspace}`...) are left for the runner.
     """
     takes_ids = names_tests(argv)
+    script = shell_script_index(argv)
     out: list[str] = []
-    for arg in argv:
+    for position, arg in enumerate(argv):
+        if position == script:
+            out.append(_expand_script(arg, tests, tests_file, junit))
+            continue
         if arg == TESTS:
             out.extend(tests)
             continue
@@ -79,10 +89,42 @@ def expand_command(
     return tuple(out)
 
 
+_RUNNER_PATTERN = re.compile(r"\{(tests|tests_file|junit)\}")
+
+
+def _expand_script(
+    script: str, tests: Sequence[str], tests_file: Path | str, junit: Path | str | None
+) -> str:
+    """The placeholders of a `sh -c` script, each value quoted for the shell (one pass: a
+    value is never substituted again)."""
+
+    def value(name: str) -> list[str] | None:
+        if name == "tests":
+            return list(tests)
+        if name == "tests_file":
+            return [str(tests_file)]
+        return None if junit is None else [str(junit)]
+
+    return shell_substitute(script, _RUNNER_PATTERN, value)
+
+
+def no_junit_warning(argv: Sequence[str]) -> str:
+    """What `run` says about a COMMAND that names no `{junit}` (and is not pytest, which gets
+    `--junitxml` added)."""
+    shown = " ".join(shlex.quote(a) for a in argv)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return (
+        f"the command names no {JUNIT} ({shown}): no per-test results; each test it ran gets "
+        "its exit code as verdict (0: passed, else failed)"
+    )
+
+
 def user_invocation(request: RunRequest, *, report_name: str) -> Invocation:
     """The generic invocation of `request.user_command` (which must be set).
 
-    The report is `junit_dir/report_name` when the command names `{junit}`, else unknown (None).
+    The report is `junit_dir/report_name` when the command names `{junit}`, else unknown (None):
+    the runner then judges every test of the invocation by its exit code (`no_junit_warning`).
     """
     assert request.user_command is not None
     junit = request.junit_dir / report_name

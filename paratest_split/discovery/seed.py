@@ -8,10 +8,13 @@ Ids are the plugin's test names, unchanged. Items carry the command as argv
 (`TestItem.command`), with the seed tool's `str.format` placeholders translated to ours:
 `{ID}` (the worker) -> `{shard}`, `{WORKSPACE}` -> `{workspace}`, `{TID_NAME}` -> the test name;
 `output_path` is passed as the literal `{output}` so the runner fills in its output directory.
-A string command is split like a POSIX shell would (`shlex.split`); one that uses shell syntax
-(pipes, `;`, redirections, `$`, globs) runs as `sh -c COMMAND`, as the seed tool ran every
-command through the shell. The JUnit key is just the name (the runner judges each command by
-its exit code unless the command writes a report).
+A string command is split like a POSIX shell would (`shlex.split`), each placeholder filled in
+inside its own argument; one whose own text uses shell syntax (pipes, `;`, redirections, `$`,
+globs) runs as `sh -c COMMAND`, as the seed tool ran every command through the shell, with the
+test name shell-quoted for where it stands (and the runner quotes `{workspace}`, `{output}`...
+in that script the same way): a test name or a workspace path is never read as shell syntax.
+The JUnit key is just the name (the runner judges each command by its exit code unless the
+command writes a report).
 """
 
 from __future__ import annotations
@@ -28,45 +31,74 @@ from typing import Any, ClassVar
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.errors import PluginError
 from paratest_split.model import Invocation, TestItem
+from paratest_split.runner.hooks import shell_substitute
 
 GROUP = "paratest"
 _SHELL_SYNTAX = re.compile(r"[|&;<>()$`*?\n]")
 _TRANSLATE = {"ID": "{shard}", "WORKSPACE": "{workspace}"}
+# Where the test name goes in a shell command until it is quoted for its place (a NUL never
+# occurs in a command text).
+_NAME_MARK = "\0TID_NAME\0"
+_NAME_PATTERN = re.compile("(\0TID_NAME\0)")
 
 
-def translate_placeholders(command: str, test_name: str) -> str:
-    """The seed tool's `command.format(ID=..., TID_NAME=..., WORKSPACE=...)` in our terms."""
+def _fields(command: str) -> list[tuple[str, str | None, str | None, str | None]] | None:
     try:
-        parsed = list(string.Formatter().parse(command))
+        return list(string.Formatter().parse(command))
     except ValueError:
-        return command  # unbalanced braces: the seed tool would have failed; keep it verbatim
+        return None  # unbalanced braces: the seed tool would have failed; keep it verbatim
+
+
+def translate_placeholders(command: str, test_name: str, *, quoted: bool = False) -> str:
+    """The seed tool's `command.format(ID=..., TID_NAME=..., WORKSPACE=...)` in our terms.
+
+    `quoted`: the command is shell text, so the test name goes in quoted for where it stands
+    (`'{TID_NAME}'` and `"{TID_NAME}"` work too); our own placeholders are quoted by the runner
+    when it fills them in.
+    """
+    parsed = _fields(command)
+    if parsed is None:
+        return command
     out = []
     for literal, field_name, spec, conversion in parsed:
         out.append(literal)
         if field_name is None:
             continue
         if field_name == "TID_NAME":
-            out.append(test_name)
+            out.append(_NAME_MARK if quoted else test_name)
         elif field_name in _TRANSLATE:
             out.append(_TRANSLATE[field_name])
         else:
             suffix = (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
             out.append("{" + field_name + suffix + "}")
-    return "".join(out)
+    text = "".join(out)
+    if not quoted:
+        return text
+    return shell_substitute(text, _NAME_PATTERN, lambda _: [test_name])
+
+
+def _needs_shell(command: str) -> bool:
+    """Does the command's own text (not what its placeholders become) use shell syntax?"""
+    parsed = _fields(command)
+    literal = command if parsed is None else "".join(part[0] for part in parsed)
+    return bool(_SHELL_SYNTAX.search(literal))
 
 
 def command_argv(command: object, test_name: str) -> tuple[str, ...]:
+    """A seed plugin's command as argv. The test name is one argument of its own, or, in a
+    command that needs a shell, shell-quoted: a name like `x; touch PWNED` stays a name."""
     if isinstance(command, (list, tuple)) and command and all(isinstance(a, str) for a in command):
         return tuple(translate_placeholders(a, test_name) for a in command)
     if not isinstance(command, str) or not command.strip():
         raise ValueError(f"test {test_name!r}: command must be a string or a list of strings")
-    text = translate_placeholders(command, test_name)
-    if _SHELL_SYNTAX.search(text):
-        return ("cmd", "/c", text) if os.name == "nt" else ("sh", "-c", text)
-    try:
-        return tuple(shlex.split(text))
-    except ValueError:  # unbalanced quotes: let the shell report it, as the seed tool did
-        return ("sh", "-c", text)
+    if not _needs_shell(command):
+        try:
+            return tuple(translate_placeholders(a, test_name) for a in shlex.split(command))
+        except ValueError:  # unbalanced quotes: let the shell report it, as the seed tool did
+            pass
+    if os.name == "nt":  # pragma: no cover - the runner is POSIX only
+        return ("cmd", "/c", translate_placeholders(command, test_name))
+    return ("sh", "-c", translate_placeholders(command, test_name, quoted=True))
 
 
 def _pairs(result: object) -> Iterable[tuple[object, object]]:

@@ -271,8 +271,18 @@ def _run_once_hook(
     from paratest_split.runner.hooks import run_hook
 
     display.message(f"{name}: {command}")
+    deadline = None
+    if name.startswith("teardown") and settings.teardown_timeout:
+        deadline = time.monotonic() + settings.teardown_timeout  # teardowns get their own limit
     result = run_hook(
-        name, command, values=values, cwd=cwd, env=env, stop=stop, grace=settings.grace
+        name,
+        command,
+        values=values,
+        cwd=cwd,
+        env=env,
+        stop=stop,
+        grace=settings.grace,
+        deadline=deadline,
     )
     if result.ok:
         return ""

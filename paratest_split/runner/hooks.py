@@ -4,12 +4,16 @@ Placeholders (DESIGN "Hooks and placeholders"): `{shard}`, `{shards}`, `{workspa
 `{source}`, `{output}`, `{tests_file}`, `{junit}`. Only these exact names are replaced, so
 shell text like `${HOME}` or `awk '{print $1}'` passes through untouched.
 
-- In a hook (a shell command string) each value is inserted shell-quoted (`shlex.quote`).
+- In a hook (a shell command string) each value is inserted shell-quoted for where it stands
+  (`shell_substitute`): `cd {workspace}`, `cd '{workspace}'` and `cd "{workspace}"` all reach
+  the directory, whatever its name holds (spaces, `$(...)`, quotes).
 - In a test command (an argv list, never run through a shell) values are inserted verbatim
-  inside their argument (`substitute_arg`). The engine fills the shard's values and leaves
-  `{tests}`, `{tests_file}` and `{junit}` to the discoverer (`discovery.files.expand_command`:
-  `{tests}` as one argument per id, ids appended when neither `{tests}` nor `{tests_file}`
-  is named).
+  inside their argument (`substitute_arg`), except in the script of a shell wrapper
+  (`sh -c SCRIPT`, `bash -ec SCRIPT`...: `shell_script_index`), which is shell text and gets
+  quoted values too (`substitute_argv`). The engine fills the shard's values in every argument
+  and leaves `{tests}`, `{tests_file}` and `{junit}` to the discoverer
+  (`discovery.files.expand_command`: `{tests}` as one argument per id, ids appended when neither
+  `{tests}` nor `{tests_file}` is named; quoted inside a shell script).
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ import re
 import shlex
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from paratest_split.errors import UsageError
 from paratest_split.runner.process import ProcessResult, run_process
@@ -39,31 +43,139 @@ _PATTERN = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 SHELL = "/bin/sh"
 
 
-def substitute_shell(command: str, values: Mapping[str, str]) -> str:
+# Shells whose `-c SCRIPT` argument is shell text (a seed plugin's `sh -c`, a user's wrapper).
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"})
+# Left in a test command for the discoverer, which knows their values.
+RUNNER_PLACEHOLDERS = ("tests_file", "junit")
+
+
+def _fill(text: str, values: Mapping[str, str], *, quote: bool, leave: Collection[str]) -> str:
+    def value(name: str) -> list[str] | None:
+        if name in leave:
+            return None
+        if name not in values:
+            raise UsageError(f"placeholder {{{name}}} has no value here: {text!r}")
+        return [values[name]]
+
+    if quote:
+        return shell_substitute(text, _PATTERN, value)
+
+    def replace(match: re.Match[str]) -> str:
+        found = value(match.group(1))
+        return match.group(0) if found is None else found[0]
+
+    return _PATTERN.sub(replace, text)
+
+
+def _quote_states(text: str) -> list[str]:
+    """For each position of a POSIX shell text, the quoting in force there: "" (none), "'" or
+    '"' (inside such quotes), "\\" (right after an escaping backslash)."""
+    states = []
+    state = ""
+    escaped = False
+    for char in text:
+        states.append("\\" if escaped else state)
+        if escaped:
+            escaped = False
+        elif state == "'":
+            if char == "'":
+                state = ""
+        elif char == "\\":
+            escaped = True
+        elif state == '"':
+            if char == '"':
+                state = ""
+        elif char in "'\"":
+            state = char
+    return states
+
+
+_DOUBLE_QUOTED_SPECIAL = re.compile(r'([\\"$`])')
+
+
+def _quote_in(state: str, value: str) -> str:
+    """`value` as literal text at a place of a shell text with quoting `state`."""
+    quoted = shlex.quote(value)
+    if quoted == value:  # nothing special in it: the same text anywhere
+        return value
+    if state == "'":  # close the quotes, insert, reopen: 'a'\''b' style
+        return f"'{quoted}'"
+    if state == '"':
+        return _DOUBLE_QUOTED_SPECIAL.sub(r"\\\1", value)
+    return quoted
+
+
+def shell_substitute(
+    text: str, pattern: re.Pattern[str], value: Callable[[str], Sequence[str] | None]
+) -> str:
+    """Replace each match of `pattern` (group 1: the name) in a shell text by `value(name)`:
+    each string shell-quoted for where it stands (unquoted, inside '...' or "..."), several
+    joined by spaces; None leaves the match as it is. A value is never read as shell syntax,
+    whether the user wrote `{workspace}`, `'{workspace}'` or `"{workspace}"`."""
+    states: list[str] | None = None
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        found = value(match.group(1))
+        if found is None:
+            continue
+        if states is None:
+            states = _quote_states(text)
+        state = states[match.start()]
+        out.append(text[last : match.start()])
+        out.append(" ".join(_quote_in(state, v) for v in found))
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def substitute_shell(
+    command: str, values: Mapping[str, str], *, leave: Collection[str] = ()
+) -> str:
     """Replace known placeholders in a shell command with shell-quoted values.
 
-    A placeholder without a value (e.g. `{junit}` where there is none) is an error.
+    A placeholder without a value (e.g. `{junit}` where there is none) is an error; those in
+    `leave` stay as they are.
     """
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            raise UsageError(f"placeholder {{{name}}} has no value here: {command!r}")
-        return shlex.quote(values[name])
-
-    return _PATTERN.sub(replace, command)
+    return _fill(command, values, quote=True, leave=leave)
 
 
-def substitute_arg(arg: str, values: Mapping[str, str]) -> str:
+def substitute_arg(arg: str, values: Mapping[str, str], *, leave: Collection[str] = ()) -> str:
     """Replace known placeholders inside one argv item, verbatim (no shell involved)."""
+    return _fill(arg, values, quote=False, leave=leave)
 
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            raise UsageError(f"placeholder {{{name}}} has no value here: {arg!r}")
-        return values[name]
 
-    return _PATTERN.sub(replace, arg)
+def shell_script_index(argv: Sequence[str]) -> int | None:
+    """Where the script of a shell wrapper is: `sh -c SCRIPT` -> 2, `bash -e -o pipefail -c
+    SCRIPT` -> 5; None when argv is not `SHELL [options] -c SCRIPT ...`."""
+    if not argv or PurePath(argv[0]).name not in SHELLS:
+        return None
+    position = 1
+    while position < len(argv):
+        arg = argv[position]
+        if arg in ("-o", "+o"):  # takes a value
+            position += 2
+            continue
+        if len(arg) < 2 or arg[0] not in "-+" or arg.startswith("--"):
+            return None
+        if arg[0] == "-" and "c" in arg[1:]:
+            return position + 1 if position + 1 < len(argv) else None
+        position += 1
+    return None
+
+
+def substitute_argv(
+    argv: Sequence[str], values: Mapping[str, str], *, leave: Collection[str] = ()
+) -> tuple[str, ...]:
+    """Placeholders in a command's argv: verbatim in each item, shell-quoted in the script of a
+    shell wrapper (`sh -c SCRIPT`), so no value is ever read as shell syntax."""
+    script = shell_script_index(argv)
+    return tuple(
+        substitute_shell(arg, values, leave=leave)
+        if position == script
+        else substitute_arg(arg, values, leave=leave)
+        for position, arg in enumerate(argv)
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

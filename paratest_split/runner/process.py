@@ -8,12 +8,17 @@ behind keeps running; a hook's group is not (a setup hook may start a service on
 
 Output (stdout and stderr together) is read in this thread with `select`, delivered line by
 line to `on_line`, and its tail kept for reports. A leftover child that holds the pipe open
-after the leader exited does not block us: we stop reading shortly after the leader is gone.
+after the leader exited does not block us: we return shortly after the leader is gone. For a
+test runner the leftovers are killed. For a hook (`kill_leftovers=False`) they may be a
+service started on purpose that logs to stdout: a daemon thread keeps reading (and delivering
+lines to `on_line`) until they close the pipe, so they never die of SIGPIPE while we run. Those
+threads never keep the interpreter alive: at exit they stop within about 0.1 s.
 POSIX only (process groups, select on pipes).
 """
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import os
@@ -25,6 +30,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 _POLL = 0.05  # seconds between checks of stop/deadline while a child runs
 _DRAIN = 0.5  # seconds we keep reading after the leader exited (children holding the pipe)
@@ -158,6 +164,8 @@ def run_process(
     lines = _Lines(on_line)
     timed_out = stopped = False
     eof = False
+    handed_off = False
+    output = ""
     exited_at: float | None = None
     try:
         while True:
@@ -188,13 +196,21 @@ def run_process(
                 terminate_group(proc, grace)
                 _drain(fd, lines)
                 break
+        if not eof and not kill_leftovers and not (timed_out or stopped):
+            # A hook's leftover (a service) still holds the pipe: keep reading in the background.
+            output = lines.text
+            _drain_in_background(proc.stdout, lines)
+            handed_off = True
     finally:
         if proc.poll() is None:  # an exception in a callback: never leave it running
             terminate_group(proc, 0)
         if kill_leftovers and group_alive(proc.pid):
             terminate_group(proc, grace)
-        lines.close()
-        proc.stdout.close()
+        if not handed_off:
+            lines.close()
+            proc.stdout.close()
+    if not handed_off:
+        output = lines.text
     if on_tick is not None:
         on_tick()
     return ProcessResult(
@@ -202,7 +218,7 @@ def run_process(
         pid=proc.pid,
         returncode=None if (timed_out or stopped) else proc.returncode,
         elapsed=time.monotonic() - started,
-        output=lines.text,
+        output=output,
         timed_out=timed_out,
         stopped=stopped,
     )
@@ -219,3 +235,58 @@ def _drain(fd: int, lines: _Lines) -> None:
             if not data:
                 return
             lines.feed(data)
+
+
+# Background readers of hooks' leftover processes (see the module docstring).
+_QUIT = threading.Event()
+_READERS: set[threading.Thread] = set()
+_READERS_LOCK = threading.Lock()
+
+
+def _drain_in_background(stream: IO[bytes], lines: _Lines) -> threading.Thread:
+    """Read `stream` to EOF in a daemon thread, feeding `lines` (and so `on_line`)."""
+
+    def read() -> None:
+        fd = stream.fileno()
+        try:
+            with contextlib.suppress(OSError, ValueError):
+                while not _QUIT.is_set():
+                    ready, _, _ = select.select([fd], [], [], _POLL * 2)
+                    if not ready:
+                        continue
+                    data = os.read(fd, 65536)
+                    if not data:
+                        break
+                    lines.feed(data)
+            if not _QUIT.is_set():
+                lines.close()
+        finally:
+            stream.close()
+            with _READERS_LOCK:
+                _READERS.discard(threading.current_thread())
+
+    thread = threading.Thread(target=read, name="paratest-hook-output", daemon=True)
+    with _READERS_LOCK:
+        _READERS.add(thread)
+    thread.start()
+    return thread
+
+
+def background_readers() -> int:
+    """How many hooks' leftover processes we are still reading output from."""
+    with _READERS_LOCK:
+        return len(_READERS)
+
+
+@atexit.register
+def stop_background_readers(timeout: float = 1.0) -> None:
+    """Stop delivering leftovers' output (at interpreter exit: nothing prints during shutdown).
+
+    Their pipes close; a leftover that writes again after we are gone gets SIGPIPE, as it would
+    once our process has exited anyway."""
+    _QUIT.set()
+    with _READERS_LOCK:
+        threads = list(_READERS)
+    end = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, end - time.monotonic()))

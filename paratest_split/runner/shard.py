@@ -6,14 +6,25 @@ cancel sets the `stop` event (the `run` command does so on SIGTERM/SIGINT), and 
 then stops the running process group (SIGTERM, `grace` seconds, SIGKILL), runs the teardowns
 and writes a partial report.
 
-Order: `setup` (only with `plan_hooks`), `setup_workspace`, attempts of the tests (each test in
-per-test mode between `setup_test` and `teardown_test`), `teardown_workspace`, `teardown`.
-A teardown runs when its setup stage was reached, whether that setup failed or not, on
-failures, timeouts and interruptions. A failing setup stops the shard (exit 12).
+Order: the first attempt's invocations are built (so a plugin or usage error stops the shard
+before any hook runs), `setup` (only with `plan_hooks`), `setup_workspace`, attempts of the
+tests (each test in per-test mode between `setup_test` and `teardown_test`),
+`teardown_workspace`, `teardown`. A teardown runs when its setup stage was reached, whether
+that setup failed or not, on failures, timeouts and interruptions, for at most
+`teardown_timeout` seconds (then its process group is killed: exit 12). A failing setup stops
+the shard (exit 12). A ParatestError (a plugin's own, or any exception of a plugin's code,
+turned into a PluginError naming it) stops the shard too: teardowns run, the report lists every
+test that did not run as an error, the exit code is the error's (11 for a plugin).
+
+Verdicts come from the runner's JUnit report. An invocation with no report (a COMMAND that
+names no `{junit}`, a `files` test run as its own program) gives each of its tests its exit
+code: 0 passed, anything else failed. The report's suites carry `paratest.attempt`: the CI
+job's attempt (`ci.job_attempt`), which `merge` uses to order re-runs of the same shard.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import shutil
 import tempfile
@@ -22,19 +33,23 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+from paratest_split import ci
 from paratest_split.config import Settings
 from paratest_split.discovery.base import Discoverer, RunRequest
-from paratest_split.errors import BadInputError, ExitCode
+from paratest_split.discovery.files import no_junit_warning
+from paratest_split.errors import BadInputError, ExitCode, ParatestError, PluginError
 from paratest_split.junit.writer import write_report
 from paratest_split.manifest import item_map
 from paratest_split.model import Attempt, CaseResult, Invocation, Outcome, Plan, TestItem
 from paratest_split.retry import RetryPolicy, decide, fold
 from paratest_split.runner import events as ev
 from paratest_split.runner.hooks import (
+    RUNNER_PLACEHOLDERS,
     HookResult,
     run_hook,
-    substitute_arg,
+    substitute_argv,
     substitute_shell,
 )
 from paratest_split.runner.process import ProcessResult, run_process
@@ -51,6 +66,9 @@ from paratest_split.runner.results import (
 PROGRESS_ENV = "PYTEST_PARATEST_PROGRESS"
 NO_RESULT = "no result: the runner crashed or did not run it"
 SUITE = "paratest-split"
+
+_A = TypeVar("_A")
+_R = TypeVar("_R")
 
 
 def _ignore(event: ev.Event) -> None:
@@ -76,7 +94,8 @@ def check_index(plan: Plan, index: int, where: object = "plan") -> None:
 class ShardRun:
     """Everything one shard needs. `workspace` is where hooks and tests run (cwd); `source`
     the project it was made from (the same directory for `run`). `plan_hooks`: also run the
-    once-per-plan `setup`/`teardown` hooks (`run` does; `local` runs them itself, once)."""
+    once-per-plan `setup`/`teardown` hooks (`run --plan-hooks` on a single executor; `local`
+    runs them itself, once; on a CI executor they belong to the plan or merge job)."""
 
     plan: Plan
     index: int
@@ -117,8 +136,28 @@ class _State:
     stopped: _Stopped = _Stopped.NO
     hook_failure: str = ""  # first hook failure's message
     runner_failure: str = ""  # a runner exited non-zero without reporting a failure
+    error: ParatestError | None = None  # a plugin or usage error that stopped the shard
     attempts: int = 0
     warnings: list[str] = field(default_factory=list)
+    said_no_junit: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Single:
+    """One test of a per-test attempt: its hook values and its invocations."""
+
+    values: Mapping[str, str]
+    invocations: list[Invocation]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Prepared:
+    """The processes of one attempt, built before anything of it runs."""
+
+    batch: list[str]
+    batch_invocations: list[Invocation]
+    directory: Path
+    single: dict[str, _Single]  # per-test mode, in order
 
 
 def run_shard(
@@ -130,7 +169,8 @@ def run_shard(
     """Run shard `run.index` of `run.plan` and write `run.output/shard-<index>.xml`.
 
     Raises BadInputError for an index the plan does not have; everything that goes wrong
-    later (hooks, tests, timeouts, `stop`) is reported in the ShardOutcome and the report.
+    later (hooks, tests, timeouts, `stop`, plugin errors) is reported in the ShardOutcome and
+    the report.
     """
     check_index(run.plan, run.index)
     engine = _Engine(run, on_event, stop or threading.Event())
@@ -147,6 +187,8 @@ class _Engine:
         self.stop = stop
         self.shard = run.index
         self.state = _State()
+        self.closed = False  # set when the shard is over: late hook output is dropped
+        self.plugin = run.plan.discover or str(getattr(run.discoverer, "name", "plugin"))
         self.started = time.monotonic()
         timeout = run.settings.timeout
         self.deadline = self.started + timeout if timeout else None
@@ -167,9 +209,28 @@ class _Engine:
         for test in self.tests:
             item = known.get(test) or TestItem(id=test)
             if not (item.classname or item.name or item.file or item.command):
-                item = self.run_.discoverer.item_for_id(test)
+                try:
+                    item = self._plugin_call(self.run_.discoverer.item_for_id, test)
+                except ParatestError as exc:
+                    self._fail(exc)
             items[test] = item
         return items
+
+    def _plugin_call(self, function: Callable[[_A], _R], argument: _A) -> _R:
+        """Call the discovery plugin's code: any exception but ours becomes a PluginError."""
+        try:
+            return function(argument)
+        except ParatestError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure of a plugin's code is its error
+            message = " ".join(f"{type(exc).__name__}: {exc}".split())
+            raise PluginError(f"discovery plugin '{self.plugin}' failed: {message}") from None
+
+    def _fail(self, error: ParatestError) -> None:
+        """A plugin or usage error: the shard stops (teardowns still run)."""
+        if self.state.error is None:
+            self.state.error = error
+            self.emit(ev.Message(shard=self.shard, text=str(error), warning=True))
 
     def values(self, tests_file: Path | None = None, junit: Path | None = None) -> dict[str, str]:
         run = self.run_
@@ -189,12 +250,37 @@ class _Engine:
         self.emit(ev.ShardStarted(shard=self.shard, tests=len(self.tests)))
         try:
             if self.tests:  # an empty shard runs nothing, not even its hooks, and passes
-                self._hooks_and_tests()
+                self._check_settings()
+                try:
+                    self._hooks_and_tests()
+                except ParatestError as exc:  # teardowns ran (finally): report it like the rest
+                    self._fail(exc)
             return self._finish()
         finally:
+            self.closed = True
             shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def _check_settings(self) -> None:
+        settings = self.settings
+        if (
+            settings.test_timeout
+            and not settings.per_test
+            and not any(self.items[t].command for t in self.tests)
+        ):
+            self._warn(
+                f"--test-timeout {settings.test_timeout:g} is ignored without --per-test (only "
+                "a test run as its own process can be timed out alone); --timeout limits the "
+                "whole shard"
+            )
+
     def _hooks_and_tests(self) -> None:
+        if self.state.error is not None:
+            return
+        try:  # before any hook: a plugin that cannot run these tests stops the shard here
+            first = self._prepare(1, self.tests)
+        except ParatestError as exc:
+            self._fail(exc)
+            return
         settings = self.settings
         stages = []
         if self.run_.plan_hooks:
@@ -215,7 +301,7 @@ class _Engine:
                 teardowns.append((teardown_name, teardown_cmd))
                 if setup_cmd and not self._setup_hook(setup_name, setup_cmd):
                     return
-            self._attempts()
+            self._attempts(first)
         finally:
             for name, command in reversed(teardowns):
                 if command:
@@ -230,7 +316,11 @@ class _Engine:
             and self.state.stopped is _Stopped.NO
         ):
             self.state.stopped = _Stopped.TIMEOUT
-        return self.state.stopped is not _Stopped.NO or bool(self.state.hook_failure)
+        return (
+            self.state.stopped is not _Stopped.NO
+            or bool(self.state.hook_failure)
+            or self.state.error is not None
+        )
 
     def _hook(
         self,
@@ -240,8 +330,14 @@ class _Engine:
         cancellable: bool,
         test: str | None = None,
         values: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> HookResult:
         values = values or self.values()
+
+        def on_line(line: str) -> None:
+            if not self.closed:  # a service a setup hook started may print after the shard
+                self.emit(ev.Output(shard=self.shard, source=name, line=line))
+
         shown = substitute_shell(command, values)
         self.emit(ev.HookStarted(shard=self.shard, hook=name, command=shown, test=test))
         result = run_hook(
@@ -250,9 +346,9 @@ class _Engine:
             values=values,
             cwd=self.run_.workspace,
             env=self.run_.env,
-            on_line=lambda line: self.emit(ev.Output(shard=self.shard, source=name, line=line)),
+            on_line=on_line,
             stop=self.stop if cancellable else None,
-            deadline=self.deadline if cancellable else None,
+            deadline=self.deadline if cancellable else deadline,
             grace=self.settings.grace,
         )
         self.emit(
@@ -284,13 +380,22 @@ class _Engine:
         self, name: str, command: str, *, test: str | None = None,
         values: Mapping[str, str] | None = None,
     ) -> None:
-        result = self._hook(name, command, cancellable=False, test=test, values=values)
+        limit = self.settings.teardown_timeout
+        deadline = time.monotonic() + limit if limit else None
+        result = self._hook(
+            name, command, cancellable=False, test=test, values=values, deadline=deadline
+        )
         if not result.ok:
-            self._hook_failed(result)
+            self._hook_failed(result, teardown=True)
 
-    def _hook_failed(self, result: HookResult) -> None:
+    def _hook_failed(self, result: HookResult, *, teardown: bool = False) -> None:
         text = result.describe()
-        if result.process.timed_out:
+        if result.process.timed_out and teardown:
+            text += (
+                f" (--teardown-timeout {self.settings.teardown_timeout:g} s; its process group "
+                "was killed)"
+            )
+        elif result.process.timed_out:
             text += f" (--timeout {self.settings.timeout:g} s)"
         text += f": {result.command}"
         self.emit(ev.Message(shard=self.shard, text=text, warning=True))
@@ -299,16 +404,20 @@ class _Engine:
 
     # -- attempts
 
-    def _attempts(self) -> None:
+    def _attempts(self, first: _Prepared) -> None:
         policy = RetryPolicy(
             retries=self.settings.retries, max_fraction=self.settings.max_retry_fraction
         )
         pending = list(self.tests)
+        prepared: _Prepared | None = first
         while pending and not self._halted():
             self.state.attempts += 1
             attempt = self.state.attempts
+            if prepared is None:
+                prepared = self._prepare(attempt, pending)
             self.emit(ev.AttemptStarted(shard=self.shard, attempt=attempt, tests=tuple(pending)))
-            results = self._attempt(attempt, pending)
+            results = self._attempt(attempt, pending, prepared)
+            prepared = None
             failed = []
             for test in pending:
                 cases = results[test]
@@ -326,25 +435,54 @@ class _Engine:
                 return
             pending = failed
 
-    def _attempt(self, attempt: int, tests: Sequence[str]) -> dict[str, list[CaseResult]]:
+    def _prepare(self, attempt: int, tests: Sequence[str]) -> _Prepared:
+        """Every process of an attempt, built before any of it runs (plugin errors raise)."""
         per_test = [t for t in tests if self.settings.per_test or self.items[t].command]
         alone = set(per_test)
         batch = [t for t in tests if t not in alone]
+        directory = self.workdir / f"attempt-{attempt}"
+        directory.mkdir(parents=True, exist_ok=True)
+        batch_invocations = self._invocations(batch, directory) if batch else []
+        single: dict[str, _Single] = {}
+        for position, test in enumerate(per_test):
+            test_dir = directory / f"test-{position}"
+            test_dir.mkdir(parents=True, exist_ok=True)
+            tests_file = test_dir / "test.txt"
+            _write_ids(tests_file, [test])
+            values = self.values(tests_file=tests_file, junit=test_dir / "junit.xml")
+            command = self.items[test].command
+            if command:
+                invocations = [Invocation(argv=substitute_argv(command, values), tests=(test,))]
+            else:
+                invocations = self._invocations([test], test_dir / "run")
+            single[test] = _Single(values=values, invocations=invocations)
+        return _Prepared(
+            batch=batch, batch_invocations=batch_invocations, directory=directory, single=single
+        )
+
+    def _attempt(
+        self, attempt: int, tests: Sequence[str], prepared: _Prepared
+    ) -> dict[str, list[CaseResult]]:
         results: dict[str, list[CaseResult]] = {}
-        if batch:
-            results.update(self._batch(attempt, batch))
+        if prepared.batch:
+            results.update(self._batch(attempt, prepared))
+        per_test = list(prepared.single)
         for position, test in enumerate(per_test):
             if self._halted():
                 for rest in per_test[position:]:
                     results[rest] = [self._not_run(rest)]
                 break
-            results[test] = self._single(attempt, test, position)
+            results[test] = self._single(attempt, test, prepared.single[test])
+        for test in tests:  # never silently lose a test
+            results.setdefault(test, [self._not_run(test)])
         return results
 
     def _not_run(self, test: str, reason: str = "") -> CaseResult:
         if not reason:
             stopped = self.state.stopped
-            if stopped is _Stopped.TIMEOUT:
+            if self.state.error is not None:
+                reason = f"not run: {self.state.error}"
+            elif stopped is _Stopped.TIMEOUT:
                 reason = (
                     f"timeout: not run, the shard's --timeout of {self.settings.timeout:g} s "
                     "expired"
@@ -356,8 +494,26 @@ class _Engine:
             else:
                 reason = NO_RESULT
         return placeholder_case(
-            self.items[test], Attempt(outcome=Outcome.ERROR, message=reason, type="paratest-split")
+            self.items[test],
+            Attempt(
+                outcome=Outcome.ERROR, message=reason, type="paratest-split", time_known=False
+            ),
         )
+
+    def _cut_short(self, test: str, *, running: bool) -> CaseResult:
+        """A test of a runner killed by a stop or the shard's timeout, with no result of its own.
+        `running`: it is known to have been running then; else it may not have started."""
+        if self.state.stopped is _Stopped.TIMEOUT:
+            cause = f"the shard's --timeout of {self.settings.timeout:g} s expired"
+            head = "timeout"
+        else:
+            cause = "the shard was stopped"
+            head = "interrupted"
+        if running:
+            reason = f"{head} while running: {cause}"
+        else:
+            reason = f"{head}: {cause} before this test finished (running or not yet started)"
+        return self._not_run(test, reason)
 
     def _runner_env(self, invocation: Invocation, progress: Path | None) -> dict[str, str]:
         env = dict(self.run_.env)
@@ -370,21 +526,18 @@ class _Engine:
         return env
 
     def _user_command(self) -> tuple[str, ...] | None:
+        """The user's COMMAND with the shard's values filled in every argument (shell-quoted in
+        a `sh -c` script); `{tests}`, `{tests_file}`, `{junit}` are left for the discoverer."""
         if not self.settings.command:
             return None
-        keep = self.values()
-        keep["tests_file"] = "{tests_file}"  # left for the discoverer, which knows these
-        keep["junit"] = "{junit}"
-        return tuple(
-            arg if "{tests}" in arg else substitute_arg(arg, keep) for arg in self.settings.command
-        )
+        return substitute_argv(self.settings.command, self.values(), leave=RUNNER_PLACEHOLDERS)
 
     def _invocations(self, tests: Sequence[str], directory: Path) -> list[Invocation]:
         directory.mkdir(parents=True, exist_ok=True)
         tests_file = directory / "tests.txt"
         _write_ids(tests_file, tests)
         junit_dir = directory / "junit"
-        junit_dir.mkdir()
+        junit_dir.mkdir(exist_ok=True)
         request = RunRequest(
             tests=tuple(tests),
             tests_file=tests_file,
@@ -394,7 +547,26 @@ class _Engine:
             args=self.settings.discover_args,
             env=self.run_.env,
         )
-        return self.run_.discoverer.invocations(request)
+        invocations = self._plugin_call(self.run_.discoverer.invocations, request)
+        for invocation in invocations:
+            candidate: object = invocation  # third-party code: trust no type
+            argv = getattr(candidate, "argv", None)
+            if (
+                not isinstance(candidate, Invocation)
+                or not isinstance(argv, tuple)
+                or not argv
+                or not all(isinstance(a, str) for a in argv)
+            ):
+                raise PluginError(
+                    f"discovery plugin '{self.plugin}' returned an invalid invocation "
+                    f"(argv must be a non-empty tuple of strings): {invocation!r:.200}"
+                )
+        if self.settings.command and not self.state.said_no_junit and any(
+            i.junit is None for i in invocations
+        ):
+            self.state.said_no_junit = True
+            self._warn(no_junit_warning(self.settings.command))
+        return list(invocations)
 
     def _run_invocation(
         self, invocation: Invocation, *, progress: Path | None, deadline: float | None,
@@ -419,36 +591,43 @@ class _Engine:
         if process.start_error:
             self.emit(ev.Message(shard=self.shard, text=process.start_error, warning=True))
 
-    def _batch(self, attempt: int, tests: Sequence[str]) -> dict[str, list[CaseResult]]:
-        directory = self.workdir / f"attempt-{attempt}"
-        invocations = self._invocations(tests, directory)
-        progress = directory / "progress.txt"
+    def _batch(self, attempt: int, prepared: _Prepared) -> dict[str, list[CaseResult]]:
+        tests = prepared.batch
+        invocations = prepared.batch_invocations
+        progress = prepared.directory / "progress.txt"
         seen: dict[str, Outcome | None] = {}
+        started: list[str] = []
         offset = 0
 
         def poll() -> None:
             nonlocal offset
-            lines, offset = read_progress(progress, offset)
+            lines, offset = read_progress(progress, offset, started=started)
             for outcome, test in lines:
                 seen[test] = outcome
                 self.emit(
                     ev.TestFinished(shard=self.shard, test=test, attempt=attempt, outcome=outcome)
                 )
 
-        processes: list[ProcessResult] = []
+        ran: list[tuple[Invocation, ProcessResult]] = []
         for invocation in invocations:
             if self._halted():
                 break
             process = self._run_invocation(
                 invocation, progress=progress, deadline=self.deadline, on_tick=poll
             )
-            processes.append(process)
+            ran.append((invocation, process))
             self._note_process(process)
         cases: list[CaseResult] = []
         for invocation in invocations:
             cases.extend(self._junit_cases(invocation))
         results = self._assign(attempt, tests, cases)
-        bad_exit = [p for p in processes if p.returncode not in (0, None)]
+        self._judge_by_exit_code(results, tests, ran, total=len(invocations))
+        cut = [i for i, p in ran if p.stopped or p.timed_out]
+        cut_tests = _covered(cut[0], tests, len(invocations)) if cut else ()
+        unfinished = [t for t in cut_tests if not results[t] and t not in seen]
+        running = {t for t in started if t not in seen}
+        if len(unfinished) == 1:
+            running.add(unfinished[0])
         for test in tests:
             if results[test]:
                 continue
@@ -463,15 +642,20 @@ class _Engine:
                             message=f"{outcome.value} (from the live progress; the runner was "
                             "stopped before it wrote its report)",
                             type="paratest-split",
+                            time_known=False,
                         ),
                     )
                 ]
                 continue
+            if test in cut_tests and self.state.stopped is not _Stopped.NO:
+                results[test] = [self._cut_short(test, running=test in running)]
+                continue
             reason = ""
             if self.state.stopped is _Stopped.NO:
-                codes = ", ".join(str(p.returncode) for p in bad_exit)
+                codes = ", ".join(str(p.returncode) for _, p in ran if not p.ok)
                 reason = NO_RESULT + (f" (runner exit code {codes})" if codes else "")
             results[test] = [self._not_run(test, reason)]
+        bad_exit = [p for _, p in ran if p.returncode not in (0, None)]
         if bad_exit and not any(
             (worst(c.final.outcome for c in results[t]) or Outcome.ERROR).is_bad for t in tests
         ) and not any(c.final.outcome.is_bad for c in cases):
@@ -480,6 +664,39 @@ class _Engine:
             self.emit(ev.Message(shard=self.shard, text=text, warning=True))
             self.state.runner_failure = text
         return results
+
+    def _judge_by_exit_code(
+        self,
+        results: dict[str, list[CaseResult]],
+        tests: Sequence[str],
+        ran: Sequence[tuple[Invocation, ProcessResult]],
+        *,
+        total: int,
+    ) -> None:
+        """Invocations without a report: their exit code is the verdict of each of their tests."""
+        for invocation, process in ran:
+            if invocation.junit is not None or process.returncode is None:
+                continue  # a report decides; or it was killed (the caller says why)
+            covered = [t for t in _covered(invocation, tests, total) if not results[t]]
+            if not covered:
+                continue
+            alone = len(covered) == 1  # else a share of the command's time: not a test's own
+            if process.ok:
+                attempt = Attempt(
+                    outcome=Outcome.PASSED, time=process.elapsed / len(covered), time_known=alone
+                )
+            else:
+                message = process.start_error or f"exit code {process.returncode}"
+                if not alone:
+                    message += f" (the verdict of all {len(covered)} tests of this command)"
+                attempt = Attempt(
+                    outcome=Outcome.FAILED, message=message, type="exit-code",
+                    time=process.elapsed / len(covered), time_known=alone,
+                )
+            if alone:
+                attempt = dataclasses.replace(attempt, stdout=process.output)
+            for test in covered:
+                results[test] = [placeholder_case(self.items[test], attempt)]
 
     def _junit_path(self, invocation: Invocation) -> Path | None:
         if not invocation.junit:
@@ -538,13 +755,8 @@ class _Engine:
             )
         return results
 
-    def _single(self, attempt: int, test: str, position: int) -> list[CaseResult]:
-        directory = self.workdir / f"attempt-{attempt}" / f"test-{position}"
-        directory.mkdir(parents=True, exist_ok=True)
-        tests_file = directory / "test.txt"
-        _write_ids(tests_file, [test])
-        junit = directory / "junit.xml"
-        values = self.values(tests_file=tests_file, junit=junit)
+    def _single(self, attempt: int, test: str, single: _Single) -> list[CaseResult]:
+        values = single.values
         self.emit(ev.TestStarted(shard=self.shard, test=test, attempt=attempt))
         result: list[CaseResult]
         setup = self.settings.setup_test
@@ -553,7 +765,7 @@ class _Engine:
             if setup and not self._setup_hook("setup_test", setup, test=test, values=values):
                 result = [self._not_run(test, f"not run: {self.state.hook_failure}")]
             else:
-                result = self._single_process(test, directory, values)
+                result = self._single_process(test, single.invocations)
         finally:
             if teardown:
                 self._teardown_hook("teardown_test", teardown, test=test, values=values)
@@ -561,15 +773,8 @@ class _Engine:
         self.emit(ev.TestFinished(shard=self.shard, test=test, attempt=attempt, outcome=outcome))
         return result
 
-    def _single_process(
-        self, test: str, directory: Path, values: Mapping[str, str]
-    ) -> list[CaseResult]:
+    def _single_process(self, test: str, invocations: Sequence[Invocation]) -> list[CaseResult]:
         item = self.items[test]
-        if item.command:
-            argv = tuple(substitute_arg(arg, values) for arg in item.command)
-            invocations = [Invocation(argv=argv, tests=(test,))]
-        else:
-            invocations = self._invocations([test], directory / "run")
         test_timeout = self.settings.test_timeout
         deadline = self.deadline
         if test_timeout:
@@ -588,9 +793,12 @@ class _Engine:
         last = processes[-1] if processes else None
         if last is not None and (last.timed_out or last.stopped):
             if last.stopped:
-                message = "interrupted: the shard was stopped while this test ran"
+                message = "interrupted while running: the shard was stopped"
             elif self.state.stopped is _Stopped.TIMEOUT:
-                message = f"timeout: the shard's --timeout of {self.settings.timeout:g} s expired"
+                message = (
+                    f"timeout while running: the shard's --timeout of {self.settings.timeout:g} "
+                    "s expired"
+                )
             else:
                 message = f"timeout: killed after {test_timeout:g} s (--test-timeout)"
             return [
@@ -651,6 +859,7 @@ class _Engine:
             ("paratest.shard", str(run.index)),
             ("paratest.shards", str(run.plan.shards)),
             ("paratest.attempts", str(self.state.attempts)),
+            ("paratest.attempt", str(ci.job_attempt(run.env))),
             ("paratest.plan_digest", run.plan.inputs_digest),
         )
         write_report(
@@ -700,6 +909,8 @@ class _Engine:
         )
         if state.stopped is _Stopped.INTERRUPTED:
             return ExitCode.INTERRUPTED, f"{summary}; interrupted (teardowns ran)"
+        if state.error is not None:
+            return state.error.exit_code, f"{summary}; {state.error}"
         if state.hook_failure:
             return ExitCode.HOOK_FAILED, f"{summary}; {state.hook_failure}"
         if state.stopped is _Stopped.TIMEOUT:
@@ -736,3 +947,12 @@ def _write_ids(path: Path, tests: Sequence[str]) -> None:
 def _some(names: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _covered(invocation: Invocation, tests: Sequence[str], invocations: int) -> tuple[str, ...]:
+    """The planned tests an invocation runs (all of them when it is the only one and does not
+    say)."""
+    if invocation.tests:
+        wanted = set(invocation.tests)
+        return tuple(t for t in tests if t in wanted)
+    return tuple(tests) if invocations == 1 else ()

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from paratest_split.cli import main
-from tests.unit.runner.helpers import PLAIN, children, copy_suite, make_plan, report_cases
+from tests.unit.runner.helpers import (
+    PLAIN,
+    children,
+    copy_suite,
+    files_run,
+    make_plan,
+    report_cases,
+    script_suite,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +106,7 @@ def test_failing_setup_workspace_exits_12_and_teardown_runs(
     suite: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plan = make_plan(tmp_path / "plan", [[f"{PLAIN}::test_ok"]])
-    code = main(["run", "--plan", str(plan), "--index", "0",
+    code = main(["run", "--plan", str(plan), "--index", "0", "--plan-hooks",
                  "--setup-workspace", "echo cannot create database >&2; exit 3",
                  "--teardown-workspace", "touch teardown-workspace-ran",
                  "--teardown", "touch teardown-ran"])
@@ -107,6 +115,47 @@ def test_failing_setup_workspace_exits_12_and_teardown_runs(
     assert "[shard 0 setup_workspace] cannot create database" in err
     assert "setup_workspace failed (exit 3)" in err
     assert (suite / "teardown-workspace-ran").exists()
-    assert (suite / "teardown-ran").exists()
+    assert (suite / "teardown-ran").exists()  # --plan-hooks: this executor runs them too
     case = report_cases(suite / "paratest-results" / "shard-0.xml")["test_ok"]
     assert children(case) == ["error"]
+
+
+@pytest.fixture
+def scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `files` project of two shell-script tests (no pytest: fast) and its plan."""
+    project = script_suite(tmp_path / "project", {"a.sh": "exit 0", "b.sh": "exit 0"})
+    monkeypatch.chdir(project)
+    for name in ("TEST_SHARD_STATUS_FILE", "GITHUB_RUN_ATTEMPT", "CI_NODE_INDEX"):
+        monkeypatch.delenv(name, raising=False)
+    files_run(tmp_path, project, [["tests/a.sh", "tests/b.sh"]])  # writes tmp_path/plan
+    return project
+
+
+def test_once_per_plan_hooks_do_not_run_on_an_executor(
+    scripts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hooks = ["--setup", "touch setup-ran", "--teardown", "touch teardown-ran",
+             "--setup-workspace", "touch ws-setup-ran"]
+    assert main(["run", "--plan", str(tmp_path / "plan"), "--index", "0", *hooks]) == 0
+    assert "setup/teardown run once per plan: in the plan/merge job or with --plan-hooks" in (
+        capsys.readouterr().err
+    )
+    assert (scripts / "ws-setup-ran").exists()
+    assert not (scripts / "setup-ran").exists()
+    assert not (scripts / "teardown-ran").exists()
+    assert main(["run", "--plan", str(tmp_path / "plan"), "--index", "0", "--plan-hooks",
+                 *hooks]) == 0
+    assert (scripts / "setup-ran").exists()
+    assert (scripts / "teardown-ran").exists()
+    assert "once per plan" not in capsys.readouterr().err
+
+
+def test_bazel_status_file_exists_before_the_tests_run(
+    scripts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status = tmp_path / "bazel-status"
+    monkeypatch.setenv("TEST_SHARD_STATUS_FILE", str(status))
+    # the tests see the file already (Bazel checks it even when a run dies midway)
+    assert main(["run", "--plan", str(tmp_path / "plan"), "--index", "0",
+                 "--", "sh", "-c", 'test -e "$TEST_SHARD_STATUS_FILE"']) == 0
+    assert status.exists()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from paratest_split.ci import CI, SOURCES, detect, resolve_index, resolve_total
+from paratest_split.ci import CI, SOURCES, detect, job_attempt, resolve_index, resolve_total
 from paratest_split.errors import UsageError
 
 
@@ -104,3 +104,21 @@ def test_resolve_total() -> None:
         resolve_total("auto", {"CI_NODE_INDEX": "1"})
     with pytest.raises(UsageError, match="must be >= 1"):
         resolve_total(0, {})
+
+
+@pytest.mark.parametrize(
+    ("env", "attempt"),
+    [
+        ({}, 1),
+        ({"GITHUB_RUN_ATTEMPT": "2"}, 2),
+        ({"CI_JOB_RETRY_COUNT": "0"}, 1),
+        ({"CI_JOB_RETRY_COUNT": "2"}, 3),
+        ({"BUILDKITE_RETRY_COUNT": "1"}, 2),
+        ({"SYSTEM_JOBATTEMPT": "4"}, 4),
+        ({"GITHUB_RUN_ATTEMPT": "oops", "SYSTEM_JOBATTEMPT": "2"}, 2),  # malformed: skipped
+        ({"GITHUB_RUN_ATTEMPT": "0"}, 1),  # below GitHub's base of 1: not an attempt
+        ({"JENKINS_URL": "http://ci", "BUILD_NUMBER": "7"}, 1),  # Jenkins says nothing
+    ],
+)
+def test_job_attempt(env: dict[str, str], attempt: int) -> None:
+    assert job_attempt(env) == attempt

@@ -29,7 +29,8 @@ def test_translate_placeholders() -> None:
 
 def test_command_argv() -> None:
     # what the seed tool's shell would have run, quoting mistakes included
-    assert command_argv("run -x '{TID_NAME}'", "it's") == ("sh", "-c", "run -x 'it's'")
+    # the name stays one argument: no shell, unlike the seed tool's quoting mistake
+    assert command_argv("run -x '{TID_NAME}'", "it's") == ("run", "-x", "it's")
     assert command_argv('run -x "{TID_NAME}"', "a b") == ("run", "-x", "a b")
     assert command_argv(["run", "{TID_NAME}"], "$(id)") == ("run", "$(id)")
     assert command_argv(SEED_NUNIT, "t")[:2] == ("sh", "-c")  # `;` needs the shell, as in seed

@@ -11,10 +11,12 @@ from pathlib import Path
 from lxml import etree
 
 from paratest_split.config import Settings
+from paratest_split.discovery.base import Discoverer
+from paratest_split.discovery.files import FilesDiscoverer
 from paratest_split.discovery.pytest import PytestDiscoverer
 from paratest_split.identity import pytest_item
 from paratest_split.manifest import read_plan, write_plan
-from paratest_split.model import GroupBy, Plan, Shard
+from paratest_split.model import GroupBy, Plan, Shard, TestItem
 from paratest_split.runner.shard import ShardRun
 
 SUITES = Path(__file__).resolve().parents[2] / "fixtures" / "suites"
@@ -101,3 +103,55 @@ def pid_alive(pid: int) -> bool:
     if stat.exists():
         return stat.read_text().split(")")[-1].split()[0] != "Z"
     return True
+
+
+def script_suite(root: Path, scripts: dict[str, str]) -> Path:
+    """A project of executable shell scripts, `tests/<name>` each (for the `files` plugin)."""
+    (root / "tests").mkdir(parents=True, exist_ok=True)
+    for name, body in scripts.items():
+        path = root / "tests" / name
+        path.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        path.chmod(0o755)
+    return root
+
+
+def files_run(
+    tmp_path: Path,
+    workspace: Path,
+    shards: Sequence[Sequence[str]],
+    *,
+    index: int = 0,
+    settings: Settings | None = None,
+    items: Sequence[TestItem] = (),
+    discoverer: Discoverer | None = None,
+    env: dict[str, str] | None = None,
+) -> ShardRun:
+    """A ShardRun of the `files` plugin (no pytest: fast) over `shards` of ids; `items` may
+    give tests their own commands (as seed plugins do)."""
+    tests = [t for shard in shards for t in shard]
+    known = {item.id: item for item in items}
+    plan = Plan(
+        shards=len(shards),
+        group_by=GroupBy.TEST,
+        algorithm="test",
+        inputs_digest="d1g3st",
+        predicted_makespan_seconds=1.0,
+        lower_bound_seconds=1.0,
+        shards_detail=tuple(
+            Shard(index=i, predicted_seconds=1.0, tests=tuple(s)) for i, s in enumerate(shards)
+        ),
+        unknown_tests=(),
+        discover="files",
+        items=tuple(known.get(t) or TestItem(id=t, file=t) for t in tests),
+    )
+    write_plan(plan, tmp_path / "plan")
+    return ShardRun(
+        plan=read_plan(tmp_path / "plan"),
+        index=index,
+        settings=settings or Settings(),
+        workspace=workspace,
+        source=workspace,
+        output=tmp_path / "out",
+        env=env if env is not None else suite_env(tmp_path),
+        discoverer=discoverer or FilesDiscoverer(),
+    )

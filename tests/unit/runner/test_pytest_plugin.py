@@ -33,9 +33,13 @@ def test_shard_file_deselects_and_progress_is_written(tmp_path: Path) -> None:
                    f"--paratest-progress={progress}")
     assert "1 failed, 2 passed, 1 skipped, 6 deselected" in done.stdout, done.stdout
     assert progress.read_text().splitlines() == [
+        f"started\t{PLAIN}::test_ok",
         f"passed\t{PLAIN}::test_ok",
+        f"started\t{PLAIN}::test_always_fails",
         f"failed\t{PLAIN}::test_always_fails",
+        f"started\t{PLAIN}::test_hostile[`touch PWNED`]",
         f"passed\t{PLAIN}::test_hostile[`touch PWNED`]",
+        f"started\t{PLAIN}::test_skipped",
         f"skipped\t{PLAIN}::test_skipped",
     ]
 

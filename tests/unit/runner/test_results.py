@@ -50,3 +50,29 @@ def test_read_progress_is_incremental_and_ignores_partial_lines(tmp_path: Path) 
     with path.open("a", encoding="utf-8") as out:
         out.write("or\ta::d\nweird\ta::e\n")
     assert read_progress(path, offset)[0] == [(Outcome.ERROR, "a::d"), (None, "a::e")]
+
+
+def test_matcher_tolerates_leading_packages_when_unambiguous() -> None:
+    # pytest started from another rootdir: `proj.tests.test_a` vs the planned `tests.test_a`
+    matcher = Matcher([
+        TestItem(id="tests/test_a.py::test_x", classname="tests.test_a", name="test_x"),
+        TestItem(id="a/test_m.py::test_y", classname="a.test_m", name="test_y"),
+        TestItem(id="b/test_m.py::test_y", classname="b.test_m", name="test_y"),
+    ])
+    assert matcher.test_for(_case("proj.tests.test_a", "test_x")) == "tests/test_a.py::test_x"
+    assert matcher.test_for(_case("test_a", "test_x")) == "tests/test_a.py::test_x"
+    assert matcher.test_for(_case("xtests.test_a", "test_x")) is None  # not at a dot
+    assert matcher.test_for(_case("test_m", "test_y")) is None  # ambiguous: a. or b.
+    assert matcher.test_for(_case("root.a.test_m", "test_y")) == "a/test_m.py::test_y"
+
+
+def test_matcher_nested_classes_modules_and_path_suffixes_like_merge() -> None:
+    matcher = Matcher([
+        TestItem(id="com.foo.BarTest", classname="com.foo.BarTest"),
+        TestItem(id="tests/test_z.py", file="tests/test_z.py"),
+        TestItem(id="seed-test", name="seed-test"),
+    ])
+    assert matcher.test_for(_case("com.foo.BarTest.Inner", "t")) == "com.foo.BarTest"
+    assert matcher.test_for(_case("tests.test_z.TestK", "t")) == "tests/test_z.py"
+    assert matcher.test_for(_case("c", "t", file="/ci/build/tests/test_z.py")) == "tests/test_z.py"
+    assert matcher.test_for(_case("any.class", "seed-test")) == "seed-test"

@@ -11,7 +11,15 @@ from paratest_split.errors import ExitCode
 from paratest_split.model import Outcome
 from paratest_split.runner import events as ev
 from paratest_split.runner.shard import run_shard
-from tests.unit.runner.helpers import PLAIN, children, copy_suite, report_cases, shard_run
+from tests.unit.runner.helpers import (
+    PLAIN,
+    children,
+    copy_suite,
+    files_run,
+    report_cases,
+    script_suite,
+    shard_run,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -50,20 +58,32 @@ def test_flaky_passes_on_retry_and_always_failing_is_reported_with_reruns(tmp_pa
 
 
 def test_fail_on_flaky_turns_a_flaky_pass_into_exit_1(tmp_path: Path) -> None:
-    suite = copy_suite("basic", tmp_path)
-    tests = [f"{PLAIN}::test_ok", f"{PLAIN}::test_flaky"]
+    flaky = "[ -e flaky-ran ] || { touch flaky-ran; exit 1; }"
+    project = script_suite(tmp_path / "p", {"ok.sh": "exit 0", "flaky.sh": flaky})
     strict = Settings(retries=1, max_retry_fraction=1, fail_on_flaky=True)
-    outcome = run_shard(shard_run(tmp_path, suite, [tests], settings=strict))
+    run = files_run(tmp_path, project, [["tests/ok.sh", "tests/flaky.sh"]], settings=strict)
+    outcome = run_shard(run)
     assert (outcome.exit_code, outcome.flaky, outcome.failed) == (ExitCode.TESTS_FAILED, 1, 0)
     assert "--fail-on-flaky" in outcome.message
+    assert children(report_cases(outcome.report)["tests/flaky.sh"]) == ["flakyFailure"]
 
 
 def test_retry_budget_refusal_is_said(tmp_path: Path) -> None:
-    suite = copy_suite("basic", tmp_path)
-    tests = [f"{PLAIN}::test_ok", f"{PLAIN}::test_always_fails"]
+    # up to 3 failed tests are always retried; 4 of 5 (80% > 20%) looks broken, not flaky
+    scripts = {"ok.sh": "exit 0", **{f"bad{i}.sh": "exit 1" for i in range(4)}}
+    project = script_suite(tmp_path / "p", scripts)
+    tests = sorted(f"tests/{name}" for name in scripts)
     seen: list[ev.Event] = []
-    run = shard_run(tmp_path, suite, [tests], settings=Settings(retries=3, max_retry_fraction=0.2))
-    outcome = run_shard(run, on_event=seen.append)
+    settings = Settings(retries=3, max_retry_fraction=0.2)
+    outcome = run_shard(files_run(tmp_path, project, [tests], settings=settings),
+                        on_event=seen.append)
     assert outcome.attempts == 1
     texts = [e.text for e in seen if isinstance(e, ev.Message)]
-    assert any("not retrying" in t and "50%" in t for t in texts)
+    assert any("not retrying" in t and "80%" in t for t in texts)
+
+
+def test_no_retries_says_so(tmp_path: Path) -> None:
+    project = script_suite(tmp_path / "p", {"bad.sh": "exit 1"})
+    seen: list[ev.Event] = []
+    run_shard(files_run(tmp_path, project, [["tests/bad.sh"]]), on_event=seen.append)
+    assert [e.text for e in seen if isinstance(e, ev.Message)] == ["1 failed (no retries)"]

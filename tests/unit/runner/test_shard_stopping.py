@@ -18,10 +18,14 @@ from tests.unit.runner.helpers import (
     SLOW,
     children,
     copy_suite,
+    files_run,
     pid_alive,
     report_cases,
+    script_suite,
     shard_run,
 )
+
+A, B = "tests/a.sh", "tests/b.sh"
 
 pytestmark = pytest.mark.slow
 
@@ -63,45 +67,46 @@ def test_failing_setup_workspace_stops_the_shard_but_teardowns_run(tmp_path: Pat
 
 
 def test_failing_teardown_exits_12_after_passing_tests(tmp_path: Path) -> None:
-    suite = copy_suite("basic", tmp_path)
+    project = script_suite(tmp_path / "p", {"a.sh": "exit 0"})
     settings = Settings(teardown_workspace="exit 4")
-    outcome = run_shard(shard_run(tmp_path, suite, [[f"{PLAIN}::test_ok"]], settings=settings))
+    outcome = run_shard(files_run(tmp_path, project, [[A]], settings=settings))
     assert outcome.exit_code is ExitCode.HOOK_FAILED
     assert "teardown_workspace failed (exit 4)" in outcome.message
-    assert children(report_cases(outcome.report)["test_ok"]) == []
+    assert children(report_cases(outcome.report)[A]) == []
 
 
 def test_hung_batch_is_killed_on_shard_timeout(tmp_path: Path) -> None:
-    suite = copy_suite("basic", tmp_path)
-    tests = [f"{PLAIN}::test_ok", f"{SLOW}::test_hang"]
-    settings = Settings(timeout=6, grace=1, teardown_workspace="touch teardown-ran",
+    project = script_suite(
+        tmp_path / "p", {"a.sh": "exit 0", "b.sh": "sleep 30 & echo $! > sleep.pid; wait"}
+    )
+    settings = Settings(timeout=1.5, grace=0.5, teardown_workspace="touch teardown-ran",
                         retries=2, max_retry_fraction=1)
     started = time.monotonic()
-    outcome = run_shard(shard_run(tmp_path, suite, [tests], settings=settings))
-    assert time.monotonic() - started < 14
+    outcome = run_shard(files_run(tmp_path, project, [[A, B]], settings=settings))
+    assert time.monotonic() - started < 8
     assert outcome.exit_code is ExitCode.TESTS_FAILED
-    assert "--timeout 6" in outcome.message
+    assert "--timeout 1.5" in outcome.message
     assert outcome.attempts == 1  # no retry after a timeout
     cases = report_cases(outcome.report)
-    assert children(cases["test_hang"]) == ["error"]
-    assert str(cases["test_hang"][0].get("message")).startswith("timeout")
-    assert children(cases["test_ok"]) == []  # finished before the kill: kept from progress
-    assert (suite / "teardown-ran").exists()
+    assert children(cases[B]) == ["error"]
+    assert cases[B][0].get("message") == (
+        "timeout while running: the shard's --timeout of 1.5 s expired"
+    )
+    assert not pid_alive(int((project / "sleep.pid").read_text()))
+    assert children(cases[A]) == []  # finished before the kill
+    assert (project / "teardown-ran").exists()
 
 
 def test_per_test_timeout_kills_one_test_and_the_shard_goes_on(tmp_path: Path) -> None:
-    suite = copy_suite("basic", tmp_path)
-    tests = [f"{SLOW}::test_hang", f"{PLAIN}::test_ok"]
-    # ids as arguments: pytest collects one file only, so test_ok stays far below the limit
-    settings = Settings(per_test=True, test_timeout=5, grace=1,
-                        command=("python", "-m", "pytest", "-p", "no:cacheprovider", "{tests}"),
+    project = script_suite(tmp_path / "p", {"a.sh": "exec sleep 30", "b.sh": "exit 0"})
+    settings = Settings(per_test=True, test_timeout=1, grace=0.5,
                         teardown_test="echo {tests_file} >> teardowns.txt")
-    outcome = run_shard(shard_run(tmp_path, suite, [tests], settings=settings))
+    outcome = run_shard(files_run(tmp_path, project, [[A, B]], settings=settings))
     assert outcome.exit_code is ExitCode.TESTS_FAILED
     cases = report_cases(outcome.report)
-    assert "killed after 5 s (--test-timeout)" in str(cases["test_hang"][0].get("message"))
-    assert children(cases["test_ok"]) == []
-    assert len((suite / "teardowns.txt").read_text().splitlines()) == 2
+    assert "killed after 1 s (--test-timeout)" in str(cases[A][0].get("message"))
+    assert children(cases[B]) == []
+    assert len((project / "teardowns.txt").read_text().splitlines()) == 2
 
 
 def test_stop_event_kills_the_group_runs_teardowns_and_exits_2(tmp_path: Path) -> None:
