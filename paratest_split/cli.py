@@ -57,7 +57,10 @@ def _add_settings_flags(parser: argparse.ArgumentParser, command: str) -> None:
 
             parse.__name__ = f.name  # argparse names the type in its message
             kwargs["type"] = parse
-            kwargs["metavar"] = meta["metavar"] or f.name.upper()
+            choices = getattr(meta["parse"], "choices", None)
+            kwargs["metavar"] = meta["metavar"] or (
+                "{" + ",".join(choices) + "}" if choices else f.name.upper()
+            )
             if meta["repeat"]:
                 kwargs["action"] = "append"
         group.add_argument(*names, **kwargs)

@@ -156,7 +156,9 @@ class Settings:
     root: str = field(
         default=".",
         metadata=opt(
-            "project directory tests are discovered in and run from", commands=ALL, metavar="DIR"
+            "project directory tests are discovered in and run from",
+            commands=(*PLANNING, "run"),
+            metavar="DIR",
         ),
     )
     # -- planning
@@ -208,7 +210,7 @@ class Settings:
         metadata=opt(
             "discovery plugin: pytest, files, lines, junit, go, jest, maven, nunit, or another "
             "plugin's name",
-            commands=(*PLANNING, "run", "merge", "timings"),
+            commands=PLANNING,
             metavar="NAME",
         ),
     )
@@ -253,7 +255,7 @@ class Settings:
         default="file",
         metadata=opt(
             "keep each test/class/file/dir together in one shard",
-            commands=(*PLANNING, "timings"),
+            commands=PLANNING,
             parse=_choice("test", "class", "file", "dir"),
         ),
     )

@@ -97,6 +97,7 @@ def _contract(
     if problems or not items:
         return problems, items
     tests = tuple(item.id for item in items[: max(1, len(items) // 2)])
+    work_dir.mkdir(parents=True, exist_ok=True)
     tests_file = work_dir / "tests.txt"
     tests_file.write_text("".join(f"{t}\n" for t in tests), encoding="utf-8")
     junit_dir = work_dir / "junit"
