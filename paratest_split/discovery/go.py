@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.discovery.files import user_invocation
 from paratest_split.errors import PluginError
 from paratest_split.model import Attempt, CaseResult, Invocation, Outcome, TestItem
+from paratest_split.runner.process import capture
 
 _RUNNABLE = re.compile(r"^(Test|Example|Fuzz)\w*$")
 _LOCATION = re.compile(r"^\s+\S+\.go:\d+: ")
@@ -90,19 +90,7 @@ class GoDiscoverer:
 
     def discover(self, options: DiscoverOptions) -> list[TestItem]:
         argv = list_command(options.args)
-        try:
-            done = subprocess.run(
-                argv,
-                cwd=options.root,
-                env={**os.environ, **options.env},
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                check=False,
-            )
-        except OSError as exc:
-            raise PluginError(f"go: cannot start 'go': {exc.strerror or exc}") from None
+        done = capture(argv, cwd=options.root, env=options.env, what="go")
         if done.returncode != 0:
             failed = [
                 line.strip()

@@ -13,8 +13,6 @@ directory. `--runTestsByPath` makes jest take the ids as exact paths, not as reg
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path, PurePath
 from typing import ClassVar
 
@@ -24,6 +22,7 @@ from paratest_split.discovery.files import user_invocation
 from paratest_split.discovery.pytest import condense_errors
 from paratest_split.errors import PluginError
 from paratest_split.model import Invocation, TestItem
+from paratest_split.runner.process import capture
 
 REPORT_NAME = "jest.xml"
 NPX = "npx"
@@ -69,19 +68,7 @@ class JestDiscoverer:
 
     def discover(self, options: DiscoverOptions) -> list[TestItem]:
         argv = list_command(options.args)
-        try:
-            done = subprocess.run(
-                argv,
-                cwd=options.root,
-                env={**os.environ, **options.env},
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                check=False,
-            )
-        except OSError as exc:
-            raise PluginError(f"jest: cannot start {NPX}: {exc.strerror or exc}") from None
+        done = capture(argv, cwd=options.root, env=options.env, what="jest")
         if done.returncode != 0:
             raise PluginError(
                 f"jest --listTests failed (exit {done.returncode}) in {options.root}: "

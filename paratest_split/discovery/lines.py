@@ -14,8 +14,6 @@ made only of pytest node ids runs as `--discover pytest` would run it.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -26,6 +24,7 @@ from paratest_split.discovery.files import user_invocation
 from paratest_split.discovery.pytest import PytestDiscoverer, condense_errors
 from paratest_split.errors import BadInputError, ParatestError, PluginError, UsageError
 from paratest_split.model import Invocation, TestItem
+from paratest_split.runner.process import capture
 
 
 def parse_lines(
@@ -86,20 +85,7 @@ class LinesDiscoverer:
     @staticmethod
     def _command_output(options: DiscoverOptions) -> str:
         assert options.source is not None
-        try:
-            done = subprocess.run(  # noqa: S602 - the user's own command line, not test ids
-                options.source,
-                shell=True,
-                cwd=options.root,
-                env={**os.environ, **options.env},
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                check=False,
-            )
-        except OSError as exc:
-            raise PluginError(f"lines: cannot run {options.source!r}: {exc}") from None
+        done = capture(options.source, cwd=options.root, env=options.env, what="lines")
         if done.returncode != 0:
             raise PluginError(
                 f"lines: {options.source!r} exited with {done.returncode}: "

@@ -19,8 +19,6 @@ file, so no id passes through a command line.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +29,7 @@ from paratest_split.discovery.files import user_invocation
 from paratest_split.discovery.pytest import condense_errors
 from paratest_split.errors import PluginError, UsageError
 from paratest_split.model import Invocation, TestItem
+from paratest_split.runner.process import capture
 
 CONSOLE = "nunit3-console"
 REPORT_NAME = "nunit.xml"
@@ -158,19 +157,7 @@ class NUnitDiscoverer:
         with tempfile.TemporaryDirectory(prefix="paratest-nunit-") as tmp:
             output = Path(tmp) / "cases.txt"
             argv = explore_command(options.args, output)
-            try:
-                done = subprocess.run(
-                    argv,
-                    cwd=options.root,
-                    env={**os.environ, **options.env},
-                    capture_output=True,
-                    text=True,
-                    encoding="utf-8",
-                    errors="replace",
-                    check=False,
-                )
-            except OSError as exc:
-                raise PluginError(f"nunit: cannot start {CONSOLE}: {exc.strerror or exc}") from None
+            done = capture(argv, cwd=options.root, env=options.env, what="nunit")
             if done.returncode != 0 or not output.is_file():
                 raise PluginError(
                     f"{CONSOLE} --explore failed (exit {done.returncode}) in {options.root}: "

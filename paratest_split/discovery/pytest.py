@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PureWindowsPath
@@ -42,6 +41,7 @@ from paratest_split.discovery.files import (
 )
 from paratest_split.errors import PluginError
 from paratest_split.model import Invocation, TestItem
+from paratest_split.runner.process import capture
 
 PLUGIN_ARGS = ("-p", "no:paratest_split", "-p", "paratest_split.pytest_plugin")
 SHARD_FILE_OPTION = "--paratest-shard-file"
@@ -163,21 +163,8 @@ class PytestDiscoverer:
     file_level: ClassVar[bool] = False
 
     def discover(self, options: DiscoverOptions) -> list[TestItem]:
-        env = {**os.environ, **options.env}
-        argv = collect_command(python_executable(env), options.args)
-        try:
-            done = subprocess.run(
-                argv,
-                cwd=options.root,
-                env=env,
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                check=False,
-            )
-        except OSError as exc:
-            raise PluginError(f"pytest: cannot start {argv[0]}: {exc.strerror or exc}") from None
+        argv = collect_command(python_executable({**os.environ, **options.env}), options.args)
+        done = capture(argv, cwd=options.root, env=options.env, what="pytest")
         if done.returncode == _NO_TESTS:
             return []
         if done.returncode != _OK:

@@ -290,3 +290,36 @@ def stop_background_readers(timeout: float = 1.0) -> None:
     end = time.monotonic() + timeout
     for thread in threads:
         thread.join(max(0.0, end - time.monotonic()))
+
+
+def capture(
+    command: Sequence[str] | str,
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    what: str,
+) -> subprocess.CompletedProcess[str]:
+    """Run a short listing command (test discovery) to completion and capture its output.
+
+    `command` is an argv, or a string run by the shell (only the user's own command lines, e.g.
+    `--lines-from CMD --lines-command`, never test ids). `env` is added to our environment. A
+    command that cannot start is a PluginError naming `what` (the plugin) and the program.
+    """
+    shell = isinstance(command, str)
+    try:
+        return subprocess.run(
+            command,
+            shell=shell,
+            cwd=cwd,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+    except OSError as exc:
+        from paratest_split.errors import PluginError
+
+        program = command if shell else command[0]
+        raise PluginError(f"{what}: cannot start {program!r}: {exc.strerror or exc}") from None
