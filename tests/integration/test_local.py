@@ -75,8 +75,7 @@ def _write(root: Path, files: dict[str, str]) -> None:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "proj"
-    _write(root, {**SUITE, "pytest.ini": "[pytest]\ntestpaths = tests\n",
-                  "paratest.yaml": CONFIG})
+    _write(root, {**SUITE, "pytest.ini": "[pytest]\ntestpaths = tests\n", "paratest.yaml": CONFIG})
     monkeypatch.chdir(root)
     # the runner uses `python` on PATH: make it this environment's
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])

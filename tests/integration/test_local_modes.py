@@ -38,7 +38,8 @@ def test_dynamic_workers_keep_their_workspace(
     log = (project / "hooks.log").read_text().split("\n")
     # workspace hooks once per worker, not once per group
     assert sorted(line for line in log if line.startswith("teardown_workspace")) == [
-        "teardown_workspace 0", "teardown_workspace 1"
+        "teardown_workspace 0",
+        "teardown_workspace 1",
     ]
     plan = _plan(project)
     assert plan["shards"] == 3
@@ -46,8 +47,19 @@ def test_dynamic_workers_keep_their_workspace(
 
 def test_failing_test_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _write(project, {"tests/test_delta.py": "def test_broken():\n    assert 1 == 2\n"})
-    code = main(["local", "--shards", "2", "--workspaces", "none", "--retries", "0",
-                 "--teardown-workspace", "rm -f {workspace}/flaky-seen"])
+    code = main(
+        [
+            "local",
+            "--shards",
+            "2",
+            "--workspaces",
+            "none",
+            "--retries",
+            "0",
+            "--teardown-workspace",
+            "rm -f {workspace}/flaky-seen",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "failed" in out
@@ -58,20 +70,27 @@ def test_failing_test_exits_1(project: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_sigterm_stops_everything_and_cleans_up(project: Path) -> None:
-    _write(project, {
-        "tests/test_slow.py": (
-            "import os, time\nfrom pathlib import Path\n\n"
-            "def test_hangs():\n"
-            "    Path(os.environ['PIDS']).joinpath(str(os.getpid())).write_text('')\n"
-            "    time.sleep(60)\n"
-        ),
-    })
+    _write(
+        project,
+        {
+            "tests/test_slow.py": (
+                "import os, time\nfrom pathlib import Path\n\n"
+                "def test_hangs():\n"
+                "    Path(os.environ['PIDS']).joinpath(str(os.getpid())).write_text('')\n"
+                "    time.sleep(60)\n"
+            ),
+        },
+    )
     pids = project.parent / "pids"
     pids.mkdir()
     env = {**os.environ, "PIDS": str(pids)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "paratest_split", "local", "--shards", "2", "--grace", "1"],
-        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + 30
     while not any(pids.iterdir()) and time.monotonic() < deadline:
@@ -88,7 +107,8 @@ def test_sigterm_stops_everything_and_cleans_up(project: Path) -> None:
             os.kill(int(pid_file.name), 0)
     log = (project / "hooks.log").read_text().split("\n")
     assert sorted(line for line in log if line.startswith("teardown_workspace")) == [
-        "teardown_workspace 0", "teardown_workspace 1"
+        "teardown_workspace 0",
+        "teardown_workspace 1",
     ]
     assert "teardown" in log
     assert not (project / ".paratest" / "workspaces").exists()
@@ -99,18 +119,28 @@ def test_script_workspaces_are_made_by_the_hook(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     make = "mkdir -p {workspace} && cp -R tests pytest.ini {workspace}/"
-    code = main([
-        "local", "--shards", "2", "--workspaces", "script", "--format", "json",
-        "--setup-workspace", f"{make} && echo {{shard}} > {{workspace}}/ws.txt",
-        "--teardown-workspace",
-        'rm -rf {workspace} && echo "teardown_workspace {shard}" >> hooks.log',
-    ])
+    code = main(
+        [
+            "local",
+            "--shards",
+            "2",
+            "--workspaces",
+            "script",
+            "--format",
+            "json",
+            "--setup-workspace",
+            f"{make} && echo {{shard}} > {{workspace}}/ws.txt",
+            "--teardown-workspace",
+            'rm -rf {workspace} && echo "teardown_workspace {shard}" >> hooks.log',
+        ]
+    )
     summary = json.loads(capsys.readouterr().out)
     assert code == 0, summary
     assert summary["tests"] == len(IDS)
     assert summary["flaky"] == 1
     log = (project / "hooks.log").read_text().split("\n")
     assert sorted(line for line in log if line.startswith("teardown_workspace")) == [
-        "teardown_workspace 0", "teardown_workspace 1"
+        "teardown_workspace 0",
+        "teardown_workspace 1",
     ]
     assert not (project / ".paratest" / "workspaces").exists()

@@ -18,7 +18,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name)
     (tmp_path / "paratest.yaml").write_text(
         "shards: 3\nretries: 2\nsetup_workspace: 'make db: up # {workspace}'\n"
-        "install: pip install .\n", encoding="utf-8")
+        "install: pip install .\n",
+        encoding="utf-8",
+    )
     return tmp_path
 
 
@@ -68,8 +70,9 @@ def test_shards_from_plan(project: Path, capsys: pytest.CaptureFixture[str]) -> 
         (["pipeline", "github", "--child"], 4, "only for gitlab"),
     ],
 )
-def test_errors_are_one_line(project: Path, capsys: pytest.CaptureFixture[str],
-                             argv: list[str], code: int, message: str) -> None:
+def test_errors_are_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], code: int, message: str
+) -> None:
     assert cli.main(argv) == code
     err = capsys.readouterr().err
     assert message in err
@@ -81,8 +84,16 @@ def test_once_per_plan_hooks_stay_out_of_the_shard_jobs(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The review finding: `--setup`/`--teardown` were forwarded into the `parallel: 3` job."""
-    argv = ["pipeline", "gitlab", "--shards", "3", "--setup", "make shared-up",
-            "--teardown", "make shared-down"]
+    argv = [
+        "pipeline",
+        "gitlab",
+        "--shards",
+        "3",
+        "--setup",
+        "make shared-up",
+        "--teardown",
+        "make shared-down",
+    ]
     assert cli.main(argv) == 0
     data = yaml.safe_load(capsys.readouterr().out)
     shard = "\n".join(data["shard"]["script"])
@@ -98,4 +109,5 @@ def test_once_per_plan_hooks_stay_out_of_the_shard_jobs(
     assert data["merge"]["when"] == "always"
     assert sum("make shared-down" in li for li in merge) == 1
     assert next(i for i, li in enumerate(merge) if "make shared-down" in li) > next(
-        i for i, li in enumerate(merge) if "paratest-split merge" in li)
+        i for i, li in enumerate(merge) if "paratest-split merge" in li
+    )

@@ -38,8 +38,9 @@ HOOKS = (
 )
 
 
-def _run_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
-                  failing_test: bool = False) -> tuple[Path, str, int, list[str]]:
+def _run_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, failing_test: bool = False
+) -> tuple[Path, str, int, list[str]]:
     """Copy the example project (with hooks), generate .gitlab-ci.yml, run it:
     (project, log, gitlab-ci-local's exit code, the hook log's lines)."""
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
@@ -47,29 +48,66 @@ def _run_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
         pytest.skip(f"{', '.join(missing)} not installed: .ci/run installs them")
     source = _example_project()
     project = tmp_path / "project"
-    shutil.copytree(source, project, ignore=shutil.ignore_patterns(
-        "paratest-plan", "paratest-results", ".paratest", "__pycache__", ".gitlab-ci-local",
-        "junit.xml", "*.db"))
+    shutil.copytree(
+        source,
+        project,
+        ignore=shutil.ignore_patterns(
+            "paratest-plan",
+            "paratest-results",
+            ".paratest",
+            "__pycache__",
+            ".gitlab-ci-local",
+            "junit.xml",
+            "*.db",
+        ),
+    )
     hook_log = tmp_path / "hooks.log"
     with (project / "paratest.yaml").open("a", encoding="utf-8") as config:
         config.write(HOOKS.replace("{log}", str(hook_log)))
     if failing_test:
         (project / "tests" / "test_zz_broken.py").write_text(
-            "def test_broken() -> None:\n    assert False\n", encoding="utf-8")
+            "def test_broken() -> None:\n    assert False\n", encoding="utf-8"
+        )
     monkeypatch.chdir(project)
     for name in [n for n in os.environ if n.startswith("PARATEST_")]:
         monkeypatch.delenv(name)
     install = f'export PATH="{Path(sys.executable).parent}:$PATH"'
-    assert cli.main(["pipeline", "gitlab", "--shards", "3", "--install", install,
-                     "--write", ".gitlab-ci.yml"]) == 0
+    assert (
+        cli.main(
+            [
+                "pipeline",
+                "gitlab",
+                "--shards",
+                "3",
+                "--install",
+                install,
+                "--write",
+                ".gitlab-ci.yml",
+            ]
+        )
+        == 0
+    )
     git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
-    for argv in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "example"],
-                 ["remote", "add", "origin", "https://gitlab.example.com/group/project.git"]):
+    for argv in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["commit", "-qm", "example"],
+        ["remote", "add", "origin", "https://gitlab.example.com/group/project.git"],
+    ):
         subprocess.run([*git, *argv], cwd=project, check=True, capture_output=True)
     result = subprocess.run(
-        ["gitlab-ci-local", "--shell-isolation", "--no-artifacts-to-source",
-         "--force-shell-executor"],
-        cwd=project, capture_output=True, text=True, timeout=600, check=False)
+        [
+            "gitlab-ci-local",
+            "--shell-isolation",
+            "--no-artifacts-to-source",
+            "--force-shell-executor",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     hooks = hook_log.read_text(encoding="utf-8").splitlines() if hook_log.exists() else []
     return project, result.stdout + result.stderr, result.returncode, hooks
 
@@ -89,16 +127,21 @@ def test_gitlab_pipeline_runs_plan_shards_and_merge(
     for job in ("plan", "shard: [1/3]", "shard: [2/3]", "shard: [3/3]", "merge"):
         assert f"PASS  {job}" in log, f"{job} did not pass:\n{log[-4000:]}"
     builds = _builds(project)
-    assert hooks == [f"setup 3 {builds / 'plan'}",
-                     f"teardown {builds / 'merge' / 'paratest-results'}"], log[-4000:]
+    assert hooks == [
+        f"setup 3 {builds / 'plan'}",
+        f"teardown {builds / 'merge' / 'paratest-results'}",
+    ], log[-4000:]
     merged = project / ".gitlab-ci-local" / "builds" / "merge" / "junit.xml"
     assert merged.is_file(), log[-2000:]
-    cases = [(c.get("classname"), c.get("name"))
-             for c in etree.parse(str(merged)).getroot().iter("testcase")]
+    cases = [
+        (c.get("classname"), c.get("name"))
+        for c in etree.parse(str(merged)).getroot().iter("testcase")
+    ]
     assert len(cases) >= 10
     assert len(cases) == len(set(cases)), "a test appears twice in the merged report"
-    shard_reports = sorted((project / ".gitlab-ci-local" / "builds").glob(
-        "shard*/paratest-results/shard-*.xml"))
+    shard_reports = sorted(
+        (project / ".gitlab-ci-local" / "builds").glob("shard*/paratest-results/shard-*.xml")
+    )
     assert {p.name for p in shard_reports} >= {"shard-0.xml", "shard-1.xml", "shard-2.xml"}
 
 
@@ -113,7 +156,9 @@ def test_gitlab_teardown_runs_when_a_shard_failed(
     assert "FAIL  merge" in log, log[-4000:]  # the merge ran, found the failure, failed
     assert len([job for job in ("1/3", "2/3", "3/3") if f"FAIL  shard: [{job}]" in log]) == 1
     builds = _builds(project)
-    assert hooks == [f"setup 3 {builds / 'plan'}",
-                     f"teardown {builds / 'merge' / 'paratest-results'}"], log[-4000:]
+    assert hooks == [
+        f"setup 3 {builds / 'plan'}",
+        f"teardown {builds / 'merge' / 'paratest-results'}",
+    ], log[-4000:]
     merged = builds / "merge" / "junit.xml"
     assert "test_broken" in merged.read_text(encoding="utf-8")

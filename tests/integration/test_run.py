@@ -37,8 +37,21 @@ def test_flaky_retried_via_cli_exits_0_with_flaky_failure(
     suite: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plan = make_plan(tmp_path / "plan", [[f"{PLAIN}::test_ok", f"{PLAIN}::test_flaky"]])
-    code = main(["run", "--plan", str(plan), "--index", "0", "--retries", "1",
-                 "--max-retry-fraction", "1", "--output", str(tmp_path / "out")])
+    code = main(
+        [
+            "run",
+            "--plan",
+            str(plan),
+            "--index",
+            "0",
+            "--retries",
+            "1",
+            "--max-retry-fraction",
+            "1",
+            "--output",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 0
     cases = report_cases(tmp_path / "out" / "shard-0.xml")
     assert children(cases["test_flaky"]) == ["flakyFailure"]
@@ -48,12 +61,32 @@ def test_flaky_retried_via_cli_exits_0_with_flaky_failure(
 
 
 def test_custom_command_with_tests_placeholder_and_hostile_ids(suite: Path, tmp_path: Path) -> None:
-    tests = [f"{PLAIN}::test_hostile[$(touch PWNED)]", f"{PLAIN}::test_hostile[`touch PWNED`]",
-             f"{PLAIN}::test_hostile[x; touch PWNED]"]
+    tests = [
+        f"{PLAIN}::test_hostile[$(touch PWNED)]",
+        f"{PLAIN}::test_hostile[`touch PWNED`]",
+        f"{PLAIN}::test_hostile[x; touch PWNED]",
+    ]
     plan = make_plan(tmp_path / "plan", [tests])
-    code = main(["run", "--plan", str(plan), "--index", "0", "--output", "results",
-                 "--setup-workspace", "cat {tests_file}",
-                 "--", "python", "-m", "pytest", "-p", "no:cacheprovider", "{tests}"])
+    code = main(
+        [
+            "run",
+            "--plan",
+            str(plan),
+            "--index",
+            "0",
+            "--output",
+            "results",
+            "--setup-workspace",
+            "cat {tests_file}",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "{tests}",
+        ]
+    )
     assert code == 0
     assert len(report_cases(suite / "results" / "shard-0.xml")) == 3
     assert not list(tmp_path.rglob("PWNED"))
@@ -106,10 +139,22 @@ def test_failing_setup_workspace_exits_12_and_teardown_runs(
     suite: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plan = make_plan(tmp_path / "plan", [[f"{PLAIN}::test_ok"]])
-    code = main(["run", "--plan", str(plan), "--index", "0", "--plan-hooks",
-                 "--setup-workspace", "echo cannot create database >&2; exit 3",
-                 "--teardown-workspace", "touch teardown-workspace-ran",
-                 "--teardown", "touch teardown-ran"])
+    code = main(
+        [
+            "run",
+            "--plan",
+            str(plan),
+            "--index",
+            "0",
+            "--plan-hooks",
+            "--setup-workspace",
+            "echo cannot create database >&2; exit 3",
+            "--teardown-workspace",
+            "touch teardown-workspace-ran",
+            "--teardown",
+            "touch teardown-ran",
+        ]
+    )
     assert code == 12
     err = capsys.readouterr().err
     assert "[shard 0 setup_workspace] cannot create database" in err
@@ -134,8 +179,14 @@ def scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_once_per_plan_hooks_do_not_run_on_an_executor(
     scripts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    hooks = ["--setup", "touch setup-ran", "--teardown", "touch teardown-ran",
-             "--setup-workspace", "touch ws-setup-ran"]
+    hooks = [
+        "--setup",
+        "touch setup-ran",
+        "--teardown",
+        "touch teardown-ran",
+        "--setup-workspace",
+        "touch ws-setup-ran",
+    ]
     assert main(["run", "--plan", str(tmp_path / "plan"), "--index", "0", *hooks]) == 0
     assert "setup/teardown run once per plan: in the plan/merge job or with --plan-hooks" in (
         capsys.readouterr().err
@@ -143,8 +194,9 @@ def test_once_per_plan_hooks_do_not_run_on_an_executor(
     assert (scripts / "ws-setup-ran").exists()
     assert not (scripts / "setup-ran").exists()
     assert not (scripts / "teardown-ran").exists()
-    assert main(["run", "--plan", str(tmp_path / "plan"), "--index", "0", "--plan-hooks",
-                 *hooks]) == 0
+    assert (
+        main(["run", "--plan", str(tmp_path / "plan"), "--index", "0", "--plan-hooks", *hooks]) == 0
+    )
     assert (scripts / "setup-ran").exists()
     assert (scripts / "teardown-ran").exists()
     assert "once per plan" not in capsys.readouterr().err
@@ -156,6 +208,20 @@ def test_bazel_status_file_exists_before_the_tests_run(
     status = tmp_path / "bazel-status"
     monkeypatch.setenv("TEST_SHARD_STATUS_FILE", str(status))
     # the tests see the file already (Bazel checks it even when a run dies midway)
-    assert main(["run", "--plan", str(tmp_path / "plan"), "--index", "0",
-                 "--", "sh", "-c", 'test -e "$TEST_SHARD_STATUS_FILE"']) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--plan",
+                str(tmp_path / "plan"),
+                "--index",
+                "0",
+                "--",
+                "sh",
+                "-c",
+                'test -e "$TEST_SHARD_STATUS_FILE"',
+            ]
+        )
+        == 0
+    )
     assert status.exists()

@@ -34,9 +34,22 @@ def test_signal_mid_test_runs_teardown_kills_everything_exits_2(
     plan = make_plan(tmp_path / "plan", [[f"{PLAIN}::test_ok", f"{SLOW}::test_long_child"]])
     started = time.monotonic()
     proc = subprocess.Popen(
-        [str(SCRIPT), "run", "--plan", str(plan), "--index", "0", "--grace", "2",
-         "--teardown-workspace", "echo tearing down; touch teardown-ran"],
-        cwd=suite, env=suite_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            str(SCRIPT),
+            "run",
+            "--plan",
+            str(plan),
+            "--index",
+            "0",
+            "--grace",
+            "2",
+            "--teardown-workspace",
+            "echo tearing down; touch teardown-ran",
+        ],
+        cwd=suite,
+        env=suite_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     pid_file = state / "sleep.pid"

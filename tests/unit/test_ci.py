@@ -17,13 +17,19 @@ from paratest_split.errors import UsageError
         ({"CIRCLE_NODE_INDEX": "3", "CIRCLE_NODE_TOTAL": "4"}, CI.CIRCLECI, 3, 4),
         (
             {"BITBUCKET_PARALLEL_STEP": "1", "BITBUCKET_PARALLEL_STEP_COUNT": "2"},
-            CI.BITBUCKET, 1, 2,
+            CI.BITBUCKET,
+            1,
+            2,
         ),
         ({"SEMAPHORE_JOB_INDEX": "1", "SEMAPHORE_JOB_COUNT": "2"}, CI.SEMAPHORE, 0, 2),
         (
-            {"teamcity.build.parallelTests.currentBatch": "2",
-             "teamcity.build.parallelTests.totalBatches": "2"},
-            CI.TEAMCITY, 1, 2,
+            {
+                "teamcity.build.parallelTests.currentBatch": "2",
+                "teamcity.build.parallelTests.totalBatches": "2",
+            },
+            CI.TEAMCITY,
+            1,
+            2,
         ),
         ({"JOB_COMPLETION_INDEX": "4"}, CI.KUBERNETES, 4, None),
         ({"TEST_SHARD_INDEX": "0", "TEST_TOTAL_SHARDS": "3"}, CI.BAZEL, 0, 3),

@@ -76,7 +76,7 @@ def test_lists_from_yaml_env_and_command_strings(tmp_path: Path) -> None:
     # a string means the same in paratest.yaml as in a variable
     path.write_text("discover_args: -m 'not slow'\n")
     assert read_config_file(path)["discover_args"] == ("-m", "not slow")
-    path.write_text("discover_args: \"-k 'unclosed\"\n")
+    path.write_text('discover_args: "-k \'unclosed"\n')
     with pytest.raises(ConfigError, match="cannot split"):
         read_config_file(path)
 

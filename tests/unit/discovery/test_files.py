@@ -118,11 +118,14 @@ def test_expand_command_quotes_values_in_a_shell_script(tmp_path: Path) -> None:
     tests = ("a b.sh", "x; touch PWNED", "$(touch PWNED)")
     argv = expand_command(
         ("sh", "-c", "printf '%s\\n' {tests} \"{junit}\" > out.txt", "{tests}"),
-        tests=tests, tests_file="/t", junit=str(tmp_path / "j $(touch PWNED).xml"),
+        tests=tests,
+        tests_file="/t",
+        junit=str(tmp_path / "j $(touch PWNED).xml"),
     )
     assert argv[3:] == tests  # outside the script: one plain argument per id
     subprocess.run(argv, cwd=tmp_path, check=True)
     assert (tmp_path / "out.txt").read_text().splitlines() == [
-        *tests, str(tmp_path / "j $(touch PWNED).xml")
+        *tests,
+        str(tmp_path / "j $(touch PWNED).xml"),
     ]
     assert not list(tmp_path.rglob("PWNED"))

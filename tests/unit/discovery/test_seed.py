@@ -18,13 +18,18 @@ def test_shell_command_gets_the_name_quoted_and_the_workspace_left_to_the_runner
     argv = command_argv("cd {WORKSPACE} && ./run.sh {TID_NAME} > out.log", NAME)
     assert argv == ("sh", "-c", "cd {workspace} && ./run.sh 'login; touch PWNED' > out.log")
     assert substitute_argv(argv, {"workspace": WORKSPACE}) == (
-        "sh", "-c", "cd '/tmp/my proj/$(touch PWNED)' && ./run.sh 'login; touch PWNED' > out.log"
+        "sh",
+        "-c",
+        "cd '/tmp/my proj/$(touch PWNED)' && ./run.sh 'login; touch PWNED' > out.log",
     )
 
 
 def test_a_name_with_shell_syntax_does_not_turn_a_plain_command_into_a_shell_one() -> None:
     assert command_argv("./run.sh --name {TID_NAME} --ws={WORKSPACE}", NAME) == (
-        "./run.sh", "--name", NAME, "--ws={workspace}"
+        "./run.sh",
+        "--name",
+        NAME,
+        "--ws={workspace}",
     )
     assert command_argv("run -x '{TID_NAME}'", "it's") == ("run", "-x", "it's")
 

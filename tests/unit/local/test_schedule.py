@@ -58,7 +58,9 @@ def test_group_units_longest_first_by_file() -> None:
     estimates = {"a.py::x": 1.0, "a.py::y": 2.0, "b.py::z": 4.0, "c.py::w": 0.5}
     units = group_units(plan, estimates)
     assert [(u.key, u.predicted_seconds) for u in units] == [
-        ("b.py", 4.0), ("a.py", 3.0), ("c.py", 0.5)
+        ("b.py", 4.0),
+        ("a.py", 3.0),
+        ("c.py", 0.5),
     ]
     assert units[1].tests == ("a.py::x", "a.py::y")
     assert [u.index for u in units] == [0, 1, 2]

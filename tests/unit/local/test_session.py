@@ -83,8 +83,12 @@ class FakeRunner:
     def __call__(self, job: UnitJob) -> UnitRecord:
         with self.lock:
             self.calls.append(
-                (job.worker, job.unit.index, job.workspace.path,
-                 (job.workspace.path / "tests" / "test_a.py").exists())
+                (
+                    job.worker,
+                    job.unit.index,
+                    job.workspace.path,
+                    (job.workspace.path / "tests" / "test_a.py").exists(),
+                )
             )
         if self.interrupt_on == job.unit.index:
             job.stop.set()
@@ -95,14 +99,26 @@ class FakeRunner:
             job.on_event(pg.Event(worker=job.worker, kind=pg.TEST, detail=outcome.value, test=test))
             assert item.classname is not None
             assert item.name is not None
-            cases.append(CaseResult(classname=item.classname, name=item.name,
-                                    final=Attempt(outcome=outcome, time=TESTS[test])))
+            cases.append(
+                CaseResult(
+                    classname=item.classname,
+                    name=item.name,
+                    final=Attempt(outcome=outcome, time=TESTS[test]),
+                )
+            )
         report = job.output / f"shard-{job.unit.index}.xml"
-        write_report(report, [("pytest", cases)],
-                     properties=(("paratest.shard", str(job.unit.index)),))
+        write_report(
+            report, [("pytest", cases)], properties=(("paratest.shard", str(job.unit.index)),)
+        )
         code = 1 if any(t in self.fail for t in job.unit.tests) else 0
-        return UnitRecord(worker=job.worker, unit=job.unit, exit_code=code, message="",
-                          elapsed=0.01, report=report)
+        return UnitRecord(
+            worker=job.worker,
+            unit=job.unit,
+            exit_code=code,
+            message="",
+            elapsed=0.01,
+            report=report,
+        )
 
 
 @pytest.fixture
@@ -115,8 +131,11 @@ def project(tmp_path: Path) -> Path:
 
 
 def _run(
-    project: Path, monkeypatch: pytest.MonkeyPatch, runner: Callable[[UnitJob], UnitRecord],
-    shards: list[list[str]], **settings: Any,
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    runner: Callable[[UnitJob], UnitRecord],
+    shards: list[list[str]],
+    **settings: Any,
 ) -> tuple[LocalResult, list[pg.Event], str]:
     monkeypatch.setattr(planner, "make_plan", lambda *_args: _fake_plan(shards))
     events: list[pg.Event] = []
@@ -146,8 +165,11 @@ def test_static_runs_shard_i_on_worker_i_in_its_own_copy(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runner = FakeRunner()
-    shards = [["tests/test_a.py::test_1"], ["tests/test_b.py::test_1", "tests/test_c.py::test_1"],
-              ["tests/test_a.py::test_2", "tests/test_c.py::test_2"]]
+    shards = [
+        ["tests/test_a.py::test_1"],
+        ["tests/test_b.py::test_1", "tests/test_c.py::test_1"],
+        ["tests/test_a.py::test_2", "tests/test_c.py::test_2"],
+    ]
     stale = project / "paratest-results" / "shard-7.xml"
     stale.parent.mkdir()
     stale.write_text("<testsuites/>")
@@ -197,8 +219,7 @@ def test_dynamic_runs_each_group_once_longest_first(
 ) -> None:
     runner = FakeRunner()
     shards = [list(TESTS)[:3], list(TESTS)[3:]]
-    result, events, _ = _run(project, monkeypatch, runner, shards, dynamic=True,
-                             workspaces="none")
+    result, events, _ = _run(project, monkeypatch, runner, shards, dynamic=True, workspaces="none")
     assert result.exit_code == 0, result.messages
     assert result.mode == "dynamic"
     # groups by file: a (4 s), b (2 s), c (1 s) -> units 0, 1, 2
@@ -270,8 +291,7 @@ def test_summary_table_and_json(project: Path, monkeypatch: pytest.MonkeyPatch) 
     runner = FakeRunner(fail=frozenset({"tests/test_b.py::test_1"}))
     result, _, _ = _run(project, monkeypatch, runner, [list(TESTS)[:2], list(TESTS)[2:], []])
     text = summary_text(result, "copy").splitlines()
-    assert text[0].split() == ["shard", "tests", "predicted", "actual", "failed", "flaky",
-                               "status"]
+    assert text[0].split() == ["shard", "tests", "predicted", "actual", "failed", "flaky", "status"]
     assert text[1].split()[:3] == ["0", "2", "4.0s"]
     assert text[1].split()[-2:] == ["0", "passed"]
     assert text[2].split()[:3] == ["1", "3", "3.0s"]
@@ -279,8 +299,10 @@ def test_summary_table_and_json(project: Path, monkeypatch: pytest.MonkeyPatch) 
     assert text[3].split()[:2] == ["2", "0"]
     assert text[3].endswith("idle (empty shard)")
     assert "mode: static plan, 3 workers, copy workspaces" in text
-    assert any(line.startswith("merged: ") and "(5 tests, 1 failed, 0 flaky, 0 missing)" in line
-               for line in text)
+    assert any(
+        line.startswith("merged: ") and "(5 tests, 1 failed, 0 flaky, 0 missing)" in line
+        for line in text
+    )
     assert any("x speedup" in line for line in text)
     data = summary_json(result)
     assert data["mode"] == "static"
@@ -306,7 +328,11 @@ def test_dynamic_unit_of_a_failed_workspace_goes_to_another_worker(
     runner = FakeRunner()
     log = project / "teardowns.log"
     result, _, _ = _run(
-        project, monkeypatch, runner, [list(TESTS)[:3], list(TESTS)[3:]], dynamic=True,
+        project,
+        monkeypatch,
+        runner,
+        [list(TESTS)[:3], list(TESTS)[3:]],
+        dynamic=True,
         workspaces="script",
         # worker 1 is slow to set up, so worker 0 surely takes a unit first
         setup_workspace="test {shard} != 0 && sleep 0.5 && mkdir -p {workspace}/tests && "

@@ -52,8 +52,12 @@ def test_run_hook_quotes_values_so_nothing_is_executed(tmp_path: Path) -> None:
     values = dict(VALUES, workspace=str(tmp_path / "$(touch PWNED)"))
     lines: list[str] = []
     result = run_hook(
-        "setup_workspace", "echo {workspace}; echo second >&2; exit 3",
-        values=values, cwd=tmp_path, env=dict(os.environ), on_line=lines.append,
+        "setup_workspace",
+        "echo {workspace}; echo second >&2; exit 3",
+        values=values,
+        cwd=tmp_path,
+        env=dict(os.environ),
+        on_line=lines.append,
     )
     assert not result.ok
     assert result.process.returncode == 3
@@ -67,21 +71,31 @@ def test_unknown_hook_name_is_a_bug() -> None:
         run_hook("setup_everything", "true", values={}, cwd=Path(), env={})
 
 
-HOSTILE = "/tmp/my proj/$(touch PWNED) `touch PWNED` \"q\" it's \\"
+HOSTILE = '/tmp/my proj/$(touch PWNED) `touch PWNED` "q" it\'s \\'
 
 
 @pytest.mark.parametrize(
     "template",
-    ["printf '%s|' {workspace}", "printf '%s|' '{workspace}'", "printf '%s|' \"{workspace}\"",
-     "printf '%s|' x{workspace}y"],
+    [
+        "printf '%s|' {workspace}",
+        "printf '%s|' '{workspace}'",
+        "printf '%s|' \"{workspace}\"",
+        "printf '%s|' x{workspace}y",
+    ],
     ids=["bare", "single-quoted", "double-quoted", "inside-a-word"],
 )
 def test_shell_values_stay_one_literal_word_wherever_they_stand(
     tmp_path: Path, template: str
 ) -> None:
     lines: list[str] = []
-    result = run_hook("setup", template, values={"workspace": HOSTILE}, cwd=tmp_path,
-                      env=dict(os.environ), on_line=lines.append)
+    result = run_hook(
+        "setup",
+        template,
+        values={"workspace": HOSTILE},
+        cwd=tmp_path,
+        env=dict(os.environ),
+        on_line=lines.append,
+    )
     assert result.ok
     expected = f"x{HOSTILE}y|" if "x{" in template else f"{HOSTILE}|"
     assert lines == [expected]
@@ -101,7 +115,11 @@ def test_substitute_argv_quotes_only_the_shell_script_and_leaves_runner_placehol
     values = {"shard": "1", "workspace": "/w s/$(id)"}
     argv = ("sh", "-c", "cd {workspace} && run {tests_file}", "--ws={workspace}", "{shard}")
     assert substitute_argv(argv, values, leave=("tests_file",)) == (
-        "sh", "-c", "cd '/w s/$(id)' && run {tests_file}", "--ws=/w s/$(id)", "1",
+        "sh",
+        "-c",
+        "cd '/w s/$(id)' && run {tests_file}",
+        "--ws=/w s/$(id)",
+        "1",
     )
     assert substitute_argv(("run", "--ws={workspace}"), values) == ("run", "--ws=/w s/$(id)")
 
@@ -112,7 +130,10 @@ def test_a_service_started_by_a_hook_keeps_running_and_logging(tmp_path: Path) -
     result = run_hook(
         "setup",
         "(while true; do echo tick; sleep .2; done) & echo $! > service.pid; echo started",
-        values={}, cwd=tmp_path, env=dict(os.environ), on_line=lines.append,
+        values={},
+        cwd=tmp_path,
+        env=dict(os.environ),
+        on_line=lines.append,
     )
     assert result.ok
     assert time.monotonic() - started < 2  # the hook is done: the service does not block it
@@ -137,8 +158,14 @@ def test_a_hook_service_does_not_keep_the_interpreter_alive(tmp_path: Path) -> N
         "print('done', flush=True)\n"
     )
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=20, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
     pid = int((tmp_path / "svc.pid").read_text())
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)

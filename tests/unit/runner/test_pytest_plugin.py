@@ -16,7 +16,11 @@ pytestmark = pytest.mark.slow
 def _pytest(suite: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=suite, env=suite_env(tmp_path), capture_output=True, text=True, check=False,
+        cwd=suite,
+        env=suite_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -29,8 +33,9 @@ def test_shard_file_deselects_and_progress_is_written(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     progress = tmp_path / "progress.txt"
-    done = _pytest(suite, tmp_path, f"--paratest-shard-file={ids}",
-                   f"--paratest-progress={progress}")
+    done = _pytest(
+        suite, tmp_path, f"--paratest-shard-file={ids}", f"--paratest-progress={progress}"
+    )
     assert "1 failed, 2 passed, 1 skipped, 6 deselected" in done.stdout, done.stdout
     assert progress.read_text().splitlines() == [
         f"started\t{PLAIN}::test_ok",

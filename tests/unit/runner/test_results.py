@@ -7,7 +7,11 @@ from paratest_split.runner.results import Matcher, dedupe, read_progress, worst
 
 
 def _case(
-    classname: str, name: str, outcome: Outcome = Outcome.PASSED, *, file: str | None = None,
+    classname: str,
+    name: str,
+    outcome: Outcome = Outcome.PASSED,
+    *,
+    file: str | None = None,
     suite: str = "",
 ) -> CaseResult:
     return CaseResult(
@@ -22,11 +26,13 @@ def test_worst() -> None:
 
 
 def test_matcher_by_key_class_and_file() -> None:
-    matcher = Matcher([
-        TestItem(id="t.py::test_a[x]", file="t.py", classname="t", name="test_a[x]"),
-        TestItem(id="com.foo.BarTest", classname="com.foo.BarTest"),
-        TestItem(id="src/a.test.js", file="src/a.test.js"),
-    ])
+    matcher = Matcher(
+        [
+            TestItem(id="t.py::test_a[x]", file="t.py", classname="t", name="test_a[x]"),
+            TestItem(id="com.foo.BarTest", classname="com.foo.BarTest"),
+            TestItem(id="src/a.test.js", file="src/a.test.js"),
+        ]
+    )
     assert matcher.test_for(_case("t", "test_a[x]")) == "t.py::test_a[x]"
     assert matcher.test_for(_case("t", "test_a[y]")) is None
     assert matcher.test_for(_case("com.foo.BarTest", "testX")) == "com.foo.BarTest"
@@ -37,7 +43,8 @@ def test_matcher_by_key_class_and_file() -> None:
 def test_dedupe_keeps_worst_in_first_seen_order() -> None:
     cases = [_case("m", "a"), _case("m", "b"), _case("m", "a", Outcome.ERROR)]
     assert [(c.name, c.final.outcome) for c in dedupe(cases)] == [
-        ("a", Outcome.ERROR), ("b", Outcome.PASSED)
+        ("a", Outcome.ERROR),
+        ("b", Outcome.PASSED),
     ]
 
 
@@ -54,11 +61,13 @@ def test_read_progress_is_incremental_and_ignores_partial_lines(tmp_path: Path) 
 
 def test_matcher_tolerates_leading_packages_when_unambiguous() -> None:
     # pytest started from another rootdir: `proj.tests.test_a` vs the planned `tests.test_a`
-    matcher = Matcher([
-        TestItem(id="tests/test_a.py::test_x", classname="tests.test_a", name="test_x"),
-        TestItem(id="a/test_m.py::test_y", classname="a.test_m", name="test_y"),
-        TestItem(id="b/test_m.py::test_y", classname="b.test_m", name="test_y"),
-    ])
+    matcher = Matcher(
+        [
+            TestItem(id="tests/test_a.py::test_x", classname="tests.test_a", name="test_x"),
+            TestItem(id="a/test_m.py::test_y", classname="a.test_m", name="test_y"),
+            TestItem(id="b/test_m.py::test_y", classname="b.test_m", name="test_y"),
+        ]
+    )
     assert matcher.test_for(_case("proj.tests.test_a", "test_x")) == "tests/test_a.py::test_x"
     assert matcher.test_for(_case("test_a", "test_x")) == "tests/test_a.py::test_x"
     assert matcher.test_for(_case("xtests.test_a", "test_x")) is None  # not at a dot
@@ -67,11 +76,13 @@ def test_matcher_tolerates_leading_packages_when_unambiguous() -> None:
 
 
 def test_matcher_nested_classes_modules_and_path_suffixes_like_merge() -> None:
-    matcher = Matcher([
-        TestItem(id="com.foo.BarTest", classname="com.foo.BarTest"),
-        TestItem(id="tests/test_z.py", file="tests/test_z.py"),
-        TestItem(id="seed-test", name="seed-test"),
-    ])
+    matcher = Matcher(
+        [
+            TestItem(id="com.foo.BarTest", classname="com.foo.BarTest"),
+            TestItem(id="tests/test_z.py", file="tests/test_z.py"),
+            TestItem(id="seed-test", name="seed-test"),
+        ]
+    )
     assert matcher.test_for(_case("com.foo.BarTest.Inner", "t")) == "com.foo.BarTest"
     assert matcher.test_for(_case("tests.test_z.TestK", "t")) == "tests/test_z.py"
     assert matcher.test_for(_case("c", "t", file="/ci/build/tests/test_z.py")) == "tests/test_z.py"

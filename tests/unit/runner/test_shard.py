@@ -26,8 +26,12 @@ pytestmark = pytest.mark.slow
 
 def test_flaky_passes_on_retry_and_always_failing_is_reported_with_reruns(tmp_path: Path) -> None:
     suite = copy_suite("basic", tmp_path)
-    tests = [f"{PLAIN}::test_ok", f"{PLAIN}::test_flaky", f"{PLAIN}::test_always_fails",
-             f"{PLAIN}::test_skipped"]
+    tests = [
+        f"{PLAIN}::test_ok",
+        f"{PLAIN}::test_flaky",
+        f"{PLAIN}::test_always_fails",
+        f"{PLAIN}::test_skipped",
+    ]
     seen: list[ev.Event] = []
     run = shard_run(tmp_path, suite, [tests], settings=Settings(retries=2, max_retry_fraction=1))
 
@@ -75,8 +79,9 @@ def test_retry_budget_refusal_is_said(tmp_path: Path) -> None:
     tests = sorted(f"tests/{name}" for name in scripts)
     seen: list[ev.Event] = []
     settings = Settings(retries=3, max_retry_fraction=0.2)
-    outcome = run_shard(files_run(tmp_path, project, [tests], settings=settings),
-                        on_event=seen.append)
+    outcome = run_shard(
+        files_run(tmp_path, project, [tests], settings=settings), on_event=seen.append
+    )
     assert outcome.attempts == 1
     texts = [e.text for e in seen if isinstance(e, ev.Message)]
     assert any("not retrying" in t and "80%" in t for t in texts)

@@ -39,8 +39,9 @@ def test_seed_shell_command_quotes_the_name_and_the_workspace(tmp_path: Path) ->
     (workspace / "run.sh").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n', encoding="utf-8")
     (workspace / "run.sh").chmod(0o755)
     command = command_argv("cd {WORKSPACE} && ./run.sh {TID_NAME} > out.log", name)
-    run = files_run(tmp_path, workspace, [[name]],
-                    items=[TestItem(id=name, name=name, command=command)])
+    run = files_run(
+        tmp_path, workspace, [[name]], items=[TestItem(id=name, name=name, command=command)]
+    )
     outcome = run_shard(run)
     assert outcome.exit_code is ExitCode.OK, outcome.message
     assert (workspace / "out.log").read_text() == f"{name}\n"  # one argument, intact
@@ -50,15 +51,20 @@ def test_seed_shell_command_quotes_the_name_and_the_workspace(tmp_path: Path) ->
 def test_every_placeholder_is_filled_next_to_tests_and_in_shell_scripts(tmp_path: Path) -> None:
     workspace = script_suite(tmp_path / "w s", {"a.sh": "exit 0", "b.sh": "exit 0"})
     command = (
-        "sh", "-c", "printf '%s\\n' \"$@\" > args.txt; echo \"{workspace}\" > ws.txt",
-        "sh", "shard{shard}of{shards}:{tests}", "{output}/x",
+        "sh",
+        "-c",
+        'printf \'%s\\n\' "$@" > args.txt; echo "{workspace}" > ws.txt',
+        "sh",
+        "shard{shard}of{shards}:{tests}",
+        "{output}/x",
     )
     seen: list[ev.Event] = []
     run = files_run(tmp_path, workspace, [[A, B], []], settings=Settings(command=command))
     outcome = run_shard(run, on_event=seen.append)
     assert outcome.exit_code is ExitCode.OK, outcome.message
     assert (workspace / "args.txt").read_text().splitlines() == [
-        f"shard0of2:{A} {B}", f"{tmp_path / 'out'}/x"
+        f"shard0of2:{A} {B}",
+        f"{tmp_path / 'out'}/x",
     ]
     assert (workspace / "ws.txt").read_text() == f"{workspace}\n"
     # no {junit} in the command: its exit code is every test's verdict, and it says so
@@ -171,8 +177,9 @@ def test_stop_labels_the_running_test_and_the_unstarted_one(tmp_path: Path) -> N
 
     thread = threading.Thread(target=stopper)
     thread.start()
-    outcome = run_shard(files_run(tmp_path, workspace, [[A, B]], settings=Settings(grace=0.5)),
-                        stop=stop)
+    outcome = run_shard(
+        files_run(tmp_path, workspace, [[A, B]], settings=Settings(grace=0.5)), stop=stop
+    )
     thread.join()
     assert outcome.exit_code is ExitCode.INTERRUPTED
     cases = report_cases(outcome.report)

@@ -23,7 +23,7 @@ def test_hostile_ids_run_and_nothing_is_executed(tmp_path: Path) -> None:
         f"{PLAIN}::test_hostile[$(touch PWNED)]",
         f"{PLAIN}::test_hostile[`touch PWNED`]",
         f"{PLAIN}::test_hostile[x; touch PWNED]",
-        f"{PLAIN}::test_hostile[it's \"quoted\"]",
+        f'{PLAIN}::test_hostile[it\'s "quoted"]',
     ]
     hook = "echo {tests_file} > hook-saw.txt; cat {tests_file} >> hook-saw.txt"
     settings = Settings(setup_workspace=hook, teardown_workspace=hook, per_test=False)
@@ -37,8 +37,11 @@ def test_hostile_ids_run_and_nothing_is_executed(tmp_path: Path) -> None:
 def test_hostile_ids_as_argv_items_and_per_test(tmp_path: Path) -> None:
     suite = copy_suite("basic", tmp_path)
     tests = [f"{PLAIN}::test_hostile[$(touch PWNED)]", f"{PLAIN}::test_hostile[`touch PWNED`]"]
-    settings = Settings(command=("python", "-m", "pytest", "{tests}"), per_test=True,
-                        setup_test="echo setting up {tests_file}")
+    settings = Settings(
+        command=("python", "-m", "pytest", "{tests}"),
+        per_test=True,
+        setup_test="echo setting up {tests_file}",
+    )
     outcome = run_shard(shard_run(tmp_path, suite, [tests], settings=settings))
     assert outcome.exit_code is ExitCode.OK, outcome.message
     assert not list(tmp_path.rglob("PWNED"))
@@ -47,8 +50,9 @@ def test_hostile_ids_as_argv_items_and_per_test(tmp_path: Path) -> None:
 def test_empty_shard_writes_an_empty_report(tmp_path: Path) -> None:
     suite = copy_suite("basic", tmp_path)
     settings = Settings(setup_workspace="touch setup-ran")
-    outcome = run_shard(shard_run(tmp_path, suite, [[f"{PLAIN}::test_ok"], []], index=1,
-                                  settings=settings))
+    outcome = run_shard(
+        shard_run(tmp_path, suite, [[f"{PLAIN}::test_ok"], []], index=1, settings=settings)
+    )
     assert (outcome.exit_code, outcome.attempts) == (ExitCode.OK, 0)
     assert report_cases(outcome.report) == {}
     assert outcome.report.name == "shard-1.xml"
@@ -76,10 +80,17 @@ def test_missing_test_counts_as_error_never_as_passed(tmp_path: Path) -> None:
 def test_results_for_tests_outside_the_shard_are_kept_with_a_warning(tmp_path: Path) -> None:
     suite = copy_suite("basic", tmp_path)
     # names {tests_file}, so no ids are appended: the command decides what runs
-    command = ("python", "-m", "pytest", f"{PLAIN}::test_ok", f"{PLAIN}::test_skipped",
-               "--paratest-progress={tests_file}.progress")
-    outcome = run_shard(shard_run(tmp_path, suite, [[f"{PLAIN}::test_ok"]],
-                                  settings=Settings(command=command)))
+    command = (
+        "python",
+        "-m",
+        "pytest",
+        f"{PLAIN}::test_ok",
+        f"{PLAIN}::test_skipped",
+        "--paratest-progress={tests_file}.progress",
+    )
+    outcome = run_shard(
+        shard_run(tmp_path, suite, [[f"{PLAIN}::test_ok"]], settings=Settings(command=command))
+    )
     assert outcome.exit_code is ExitCode.OK, outcome.message
     cases = report_cases(outcome.report)
     assert sorted(cases) == ["test_ok", "test_skipped"]
@@ -88,8 +99,12 @@ def test_results_for_tests_outside_the_shard_are_kept_with_a_warning(tmp_path: P
 
 def test_seed_plugin_commands_run_per_test_and_exit_code_decides(tmp_path: Path) -> None:
     suite = copy_suite("basic", tmp_path)
-    run = shard_run(tmp_path, suite, [["seed/ok", "seed/boom"]],
-                    settings=Settings(setup_test="echo setup {shard}"))
+    run = shard_run(
+        tmp_path,
+        suite,
+        [["seed/ok", "seed/boom"]],
+        settings=Settings(setup_test="echo setup {shard}"),
+    )
     items = (
         TestItem(id="seed/ok", command=("sh", "-c", "echo fine in {workspace}")),
         TestItem(id="seed/boom", command=("sh", "-c", "echo boom; exit 2")),

@@ -62,8 +62,12 @@ def test_failing_setup_workspace_stops_the_shard_but_teardowns_run(tmp_path: Pat
     lines = [e.prefixed for e in seen if isinstance(e, ev.Output)]
     assert lines == ["[shard 0 setup_workspace] preparing 0"]
     hooks = [(e.hook, e.exit_code) for e in seen if isinstance(e, ev.HookFinished)]
-    assert hooks == [("setup", 0), ("setup_workspace", 3), ("teardown_workspace", 0),
-                     ("teardown", 0)]
+    assert hooks == [
+        ("setup", 0),
+        ("setup_workspace", 3),
+        ("teardown_workspace", 0),
+        ("teardown", 0),
+    ]
 
 
 def test_failing_teardown_exits_12_after_passing_tests(tmp_path: Path) -> None:
@@ -79,8 +83,13 @@ def test_hung_batch_is_killed_on_shard_timeout(tmp_path: Path) -> None:
     project = script_suite(
         tmp_path / "p", {"a.sh": "exit 0", "b.sh": "sleep 30 & echo $! > sleep.pid; wait"}
     )
-    settings = Settings(timeout=1.5, grace=0.5, teardown_workspace="touch teardown-ran",
-                        retries=2, max_retry_fraction=1)
+    settings = Settings(
+        timeout=1.5,
+        grace=0.5,
+        teardown_workspace="touch teardown-ran",
+        retries=2,
+        max_retry_fraction=1,
+    )
     started = time.monotonic()
     outcome = run_shard(files_run(tmp_path, project, [[A, B]], settings=settings))
     assert time.monotonic() - started < 8
@@ -99,8 +108,9 @@ def test_hung_batch_is_killed_on_shard_timeout(tmp_path: Path) -> None:
 
 def test_per_test_timeout_kills_one_test_and_the_shard_goes_on(tmp_path: Path) -> None:
     project = script_suite(tmp_path / "p", {"a.sh": "exec sleep 30", "b.sh": "exit 0"})
-    settings = Settings(per_test=True, test_timeout=1, grace=0.5,
-                        teardown_test="echo {tests_file} >> teardowns.txt")
+    settings = Settings(
+        per_test=True, test_timeout=1, grace=0.5, teardown_test="echo {tests_file} >> teardowns.txt"
+    )
     outcome = run_shard(files_run(tmp_path, project, [[A, B]], settings=settings))
     assert outcome.exit_code is ExitCode.TESTS_FAILED
     cases = report_cases(outcome.report)
