@@ -21,7 +21,7 @@ exceptions. `History.cases` is a read-only mapping that builds `CaseHistory` val
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import ItemsView, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +103,20 @@ class CaseTable(Mapping[Key, CaseHistory]):
     def file(self, key: Key) -> str | None:
         """The `file` the reports gave for the test (first one seen), or None."""
         return self._key_files.get(key) or self._class_files.get(key[0])
+
+    def raw_times(self) -> ItemsView[Key, float | list[float]]:
+        """`(key, times)` of every test, first-seen order: a float for a test seen in one build,
+        else a list in build order (the median is its estimate). Read-only: for callers that
+        walk a million tests and cannot afford a `CaseHistory` each."""
+        return self._times.items()
+
+    def class_file(self, classname: str) -> str | None:
+        """The first `file` seen for any test of `classname`, or None."""
+        return self._class_files.get(classname)
+
+    def own_files(self) -> Mapping[Key, str]:
+        """The tests whose first `file` differs from their class's (`class_file`)."""
+        return self._key_files
 
     def estimate(self, key: Key) -> float | None:
         """Median time of the test, None if it has no usable time."""

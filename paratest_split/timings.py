@@ -305,5 +305,3 @@ class Estimator:
         if item.file is not None and self._files:
             return statistics.median(sorted(v[0] for v in self._files.values()))
         return statistics.median(sorted(v[0] for v in self._class_totals.values()))
-
-

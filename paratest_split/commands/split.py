@@ -24,11 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def handle(ctx: Context) -> int:
     settings = ctx.settings
-    report = make_plan(settings, ctx.env, ctx.cwd)
+    report = make_plan(settings, ctx.env, ctx.cwd, lean=True)
     for warning in report.warnings:
         ctx.warn(warning)
     out = ctx.cwd / settings.out
-    write_plan(report.plan, out)
+    write_plan(report.plan, out, report.stored)
     if settings.index is not None:
         from paratest_split import ci
 

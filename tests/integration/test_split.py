@@ -197,8 +197,37 @@ def test_bad_ids_in_a_test_list_are_exit_10_naming_file_and_line(project: Path) 
     result = run_cli(["--shards", "2", "--tests-from", "ids.txt"], project)
     assert result.returncode == 10, result.stderr
     assert "ids.txt: line 2:" in result.stderr
-    (project / "ids.txt").write_text("tests/db/test_pool.py::test_pool_0\n\ntests/db/test_pool.py::test_pool_0\n")
+    (project / "ids.txt").write_text(
+        "tests/db/test_pool.py::test_pool_0\n\ntests/db/test_pool.py::test_pool_0\n"
+    )
     result = run_cli(["--shards", "2", "--tests-from", "ids.txt"], project)
     assert result.returncode == 10, result.stderr
     assert "line 3" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_discover_junit_plan_lists_only_items_ids_cannot_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paratest_split.discovery.base import DiscoverOptions
+    from paratest_split.discovery.junit import JUnitDiscoverer
+    from paratest_split.manifest import read_plan
+
+    monkeypatch.chdir(tmp_path)
+    cases = "".join(
+        f'<testcase classname="com.acme.T{i % 4}" name="test_{i}" time="{i % 7}.5"'
+        + (' file="src/Odd.java"' if i == 8 else ' file="src/T.java"' if i % 4 == 0 else "")
+        + "/>"
+        for i in range(40)
+    )
+    (tmp_path / "r.xml").write_text(f"<testsuite>{cases}</testsuite>", encoding="utf-8")
+    argv = ["--shards", "3", "--discover", "junit", "--junit", "r.xml", "--out", "plan"]
+    assert main(argv) == 0
+    data = json.loads((tmp_path / "plan" / "plan.json").read_text(encoding="utf-8"))
+    assert [item["id"] for item in data["items"]] == ["com.acme.T0::test_8"]
+    assert data["item_files"] == {"com.acme.T0": "src/T.java"}
+    found = JUnitDiscoverer().discover(DiscoverOptions(root=tmp_path, junit_paths=("r.xml",)))
+    plan = read_plan(tmp_path / "plan")
+    assert plan.items == tuple(found)
+    planned = sorted(t for s in plan.shards_detail for t in s.tests)
+    assert planned == sorted(item.id for item in found)

@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from paratest_split.errors import BadInputError
-from paratest_split.manifest import dumps, item_map, read_plan, write_plan
+from paratest_split.manifest import (
+    dumps,
+    item_map,
+    plan_to_json,
+    read_plan,
+    stored_items,
+    write_plan,
+)
 from paratest_split.model import GroupBy, Plan, Shard, TestItem
 
 
@@ -164,3 +171,109 @@ def test_unwritable_plan_directory_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with pytest.raises(BadInputError, match="cannot create the plan directory"):
         write_plan(make_plan(), tmp_path / "file" / "plan")
+
+
+def nasty_plan(discover: str = "junit", items: tuple[TestItem, ...] = ()) -> Plan:
+    tests = ['a.B::t[ü "q" \\x00]', "a.B::t2", "c.D::u", "日本::語"]
+    return Plan(
+        shards=3,
+        group_by=GroupBy.TEST,
+        algorithm="best",
+        inputs_digest="sha256:x",
+        predicted_makespan_seconds=1.0,
+        lower_bound_seconds=0.5,
+        shards_detail=(
+            Shard(index=0, predicted_seconds=1.0, tests=tuple(tests[:3])),
+            Shard(index=1, predicted_seconds=0.5, tests=(tests[3],)),
+            Shard(index=2, predicted_seconds=0.0, tests=()),
+        ),
+        unknown_tests=(tests[3],),
+        discover=discover,
+        items=items,
+    )
+
+
+def junit_items(plan: Plan) -> tuple[TestItem, ...]:
+    items = []
+    for test in sorted(t for s in plan.shards_detail for t in s.tests):
+        classname, _, name = test.partition("::")
+        file = {"a.B": "a/b.py", "c.D": None, "日本": "jp/x.go"}[classname]
+        if name == "t2":
+            file = "elsewhere/b.py"  # not its class's first file: must be listed
+        items.append(TestItem(id=test, file=file, classname=classname, name=name))
+    return tuple(items)
+
+
+def test_dumps_is_exactly_json_dumps_with_indent(tmp_path: Path) -> None:
+    plan = nasty_plan()
+    plan = Plan(
+        **{**{f: getattr(plan, f) for f in plan.__dataclass_fields__}, "items": junit_items(plan)}
+    )
+    expected = json.dumps(plan_to_json(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert dumps(plan) == expected
+    write_plan(plan, tmp_path)
+    assert (tmp_path / "plan.json").read_text(encoding="utf-8") == expected
+    assert (tmp_path / "shard-2.txt").read_text() == ""
+
+
+def test_items_the_plugin_rebuilds_are_not_listed_but_read_back(tmp_path: Path) -> None:
+    plan = nasty_plan()
+    plan = Plan(
+        **{**{f: getattr(plan, f) for f in plan.__dataclass_fields__}, "items": junit_items(plan)}
+    )
+    stored = stored_items(plan)
+    # the first a.B test by id (t2 < t[) gives its class's file; the other one has another
+    # file, so it is listed; the rest come back from the id + table
+    assert [item.id for item in stored.items] == ['a.B::t[ü "q" \\x00]']
+    assert dict(stored.class_files) == {"a.B": "elsewhere/b.py", "日本": "jp/x.go"}
+    write_plan(plan, tmp_path)
+    data = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert [item["id"] for item in data["items"]] == ['a.B::t[ü "q" \\x00]']
+    assert read_plan(tmp_path).items == plan.items
+    assert item_map(read_plan(tmp_path))["c.D::u"] == TestItem(
+        id="c.D::u", classname="c.D", name="u"
+    )
+
+
+def test_items_with_a_command_or_an_unknown_plugin_are_listed(tmp_path: Path) -> None:
+    item = TestItem(
+        id="tests/test_a.py::t",
+        file="tests/test_a.py",
+        classname="tests.test_a",
+        name="t",
+        command=("sh", "-c", "true"),
+    )
+    plain = TestItem(
+        id="tests/test_b.py::u", file="tests/test_b.py", classname="tests.test_b", name="u"
+    )
+    plan = make_plan()
+    with_command = Plan(
+        **{
+            **{f: getattr(plan, f) for f in plan.__dataclass_fields__},
+            "shards_detail": (
+                Shard(index=0, predicted_seconds=1.0, tests=(item.id,)),
+                Shard(index=1, predicted_seconds=1.0, tests=(plain.id,)),
+            ),
+            "unknown_tests": (),
+            "items": (item, plain),
+        }
+    )
+    assert stored_items(with_command).items == (item,)
+    write_plan(with_command, tmp_path)
+    assert read_plan(tmp_path).items == (item, plain)
+    foreign = Plan(
+        **{
+            **{f: getattr(with_command, f) for f in plan.__dataclass_fields__},
+            "discover": "no-such-plugin",
+        }
+    )
+    assert stored_items(foreign).items == (item, plain)  # nobody could rebuild them
+
+
+def test_plan_with_bad_item_files_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "plan.json").write_text(
+        '{"version": 1, "shards": 1, "group_by": "file", "shards_detail": '
+        '[{"index": 0, "tests": ["a::b"]}], "item_files": {"a": 5}}'
+    )
+    with pytest.raises(BadInputError, match="'item_files' must map classnames to files"):
+        read_plan(tmp_path)

@@ -382,3 +382,44 @@ def test_same_plan_under_different_hash_seeds() -> None:
         outputs.append(json.loads(done.stdout))
     assert outputs[0] == outputs[1] == outputs[2]
     assert sorted(outputs[0]) == NAMES
+
+
+def test_canonical_order_is_longest_first_ties_by_key_whatever_the_input_order() -> None:
+    rng = random.Random(4)
+    groups = [(f"k{rng.randrange(10**6)}-{i}", float(rng.choice([0, 1, 2, 3]))) for i in range(500)]
+    expected = sorted(groups, key=lambda g: (-g[1], g[0]))
+    for _ in range(3):
+        rng.shuffle(groups)
+        keys = [k for k, _ in groups]
+        order = partition_module.canonical_order(keys, [s for _, s in groups])
+        assert [groups[i] for i in order] == expected
+    distinct = [(f"d{i}", float(i)) for i in range(50)]
+    order = partition_module.canonical_order([k for k, _ in distinct], [s for _, s in distinct])
+    assert order == list(range(49, -1, -1))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_partition_canonical_matches_partition(name: str) -> None:
+    rng = random.Random(9)
+    groups = [(f"g{i:03d}", round(rng.lognormvariate(0, 1), 2)) for i in range(300)]
+    canonical = sorted(groups, key=lambda g: (-g[1], g[0]))
+    keys, seconds = [k for k, _ in canonical], [s for _, s in canonical]
+    plan = partition(groups, 7, algorithm=name)
+    assert partition_module.partition_canonical(keys, seconds, 7, algorithm=name) == plan
+    indices, loads = partition_module.place_canonical(keys, seconds, 7, algorithm=name)
+    assert [tuple(keys[i] for i in shard) for shard in indices] == list(plan)
+    assert loads == [math.fsum(dict(groups)[k] for k in shard) for shard in plan]
+
+
+def test_hundred_thousand_groups_best_is_never_worse_than_lpt() -> None:
+    """The large-input path (no KK, budgeted polish skipped near the bound) keeps the contract."""
+    rng = random.Random(12)
+    groups = [
+        (f"tests/t{i % 300}.py::test_{i}", round(rng.lognormvariate(math.log(0.04), 1.6), 3))
+        for i in range(100_000)
+    ]
+    best = partition(groups, 50)
+    lpt = partition(groups, 50, algorithm="lpt")
+    assert sorted(k for shard in best for k in shard) == sorted(k for k, _ in groups)
+    assert span(best, groups) <= span(lpt, groups)
+    assert span(best, groups) <= lower_bound([s for _, s in groups], 50) * 1.0001

@@ -136,3 +136,29 @@ def test_read_test_list(tmp_path: Path) -> None:
     assert read_test_list("-", tmp_path, stdin=lambda: "a\nb\n") == ("a\nb\n", "<stdin>")
     with pytest.raises(BadInputError, match="no such file"):
         read_test_list("missing.txt", tmp_path)
+
+
+def test_plan_table_is_build_plan_on_parallel_lists() -> None:
+    from paratest_split.planner import Table, plan_table
+
+    items, est = items_and_estimates(SPEC)
+    for by in (GroupBy.TEST, GroupBy.FILE):
+        plan = build_plan(items, est, options(group_by=by, shards=3))
+        table = Table(
+            ids=[i.id for i in items],
+            seconds=[est[i.id].seconds for i in items],
+            groups=None if by is GroupBy.TEST else [i.group_key(by) for i in items],
+        )
+        assert plan_table(table, options(group_by=by, shards=3), items=plan.items) == plan
+
+
+def test_digest_is_independent_of_input_order_and_sees_every_test() -> None:
+    spec = {f"tests/m{i % 7}.py::t{i}": float(i % 5) for i in range(200)}
+    items, est = items_and_estimates(spec)
+    first = build_plan(items, est, options(shards=4)).inputs_digest
+    shuffled = items[:]
+    random.Random(1).shuffle(shuffled)
+    assert build_plan(shuffled, est, options(shards=4)).inputs_digest == first
+    renamed = [*items[:-1], TestItem(id=items[-1].id + "x", name="t")]
+    est2 = {**est, items[-1].id + "x": est[items[-1].id]}
+    assert build_plan(renamed, est2, options(shards=4)).inputs_digest != first

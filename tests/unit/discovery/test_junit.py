@@ -6,8 +6,16 @@ from pathlib import Path
 import pytest
 
 from paratest_split.discovery.base import DiscoverOptions
-from paratest_split.discovery.junit import JUnitDiscoverer, item_for_junit_id, junit_id
+from paratest_split.discovery.junit import (
+    JUnitDiscoverer,
+    history_tests,
+    item_for_junit_id,
+    junit_id,
+)
 from paratest_split.errors import BadInputError, PluginError, UsageError
+from paratest_split.history import load_history
+from paratest_split.manifest import stored_items
+from paratest_split.model import GroupBy, Plan, Shard, TestItem
 from tests.unit.discovery.helpers import PROJECTS, run_request
 
 # A real report of pytest 9 on the pytest_basic project (with its module-level skip).
@@ -80,3 +88,62 @@ def test_invocations(tmp_path: Path) -> None:
     assert inv.argv == ("run", str(tmp_path / "t.txt"))
     with pytest.raises(UsageError):
         JUnitDiscoverer().invocations(run_request(tmp_path, ("a.B::t",)))
+
+
+def _fast_items(root: Path, paths: list[Path]) -> list[TestItem]:
+    tests = history_tests(load_history(paths), root)
+    return sorted((tests.item(i) for i in range(len(tests.ids))), key=lambda item: item.id)
+
+
+@pytest.mark.parametrize("with_sources", [True, False])
+def test_history_tests_are_what_discover_finds(tmp_path: Path, with_sources: bool) -> None:
+    root = PROJECTS / "pytest_basic" if with_sources else tmp_path
+    shutil.copy(HISTORY, tmp_path / "h.xml")
+    (tmp_path / "TEST-x.xml").write_text(SUREFIRE_LIKE, encoding="utf-8")
+    paths = [tmp_path / "h.xml", tmp_path / "TEST-x.xml"]
+    slow = JUnitDiscoverer().discover(
+        DiscoverOptions(root=root, junit_paths=tuple(str(p) for p in paths))
+    )
+    assert _fast_items(root, paths) == slow
+
+
+def test_history_tests_list_only_what_ids_cannot_rebuild(tmp_path: Path) -> None:
+    (tmp_path / "TEST-x.xml").write_text(SUREFIRE_LIKE, encoding="utf-8")
+    (tmp_path / "TEST-y.xml").write_text(
+        '<testsuite><testcase classname="com.foo.Baz" name="a" file="Baz.java" time="1"/>'
+        '<testcase classname="com.foo.Baz" name="b" file="Other.java" time="1"/>'
+        '<testcase classname="com.foo.Baz" name="c" time="1"/></testsuite>',
+        encoding="utf-8",
+    )
+    tests = history_tests(
+        load_history([tmp_path / "TEST-x.xml", tmp_path / "TEST-y.xml"]), tmp_path
+    )
+    items = sorted((tests.item(i) for i in range(len(tests.ids))), key=lambda item: item.id)
+    listed, class_files = tests.stored()
+    # the generic (one item_for_id per test) answer for the same items agrees
+    plan = Plan(
+        shards=1, group_by=GroupBy.TEST, algorithm="best", inputs_digest="", discover="junit",
+        predicted_makespan_seconds=0.0, lower_bound_seconds=0.0, unknown_tests=(),
+        shards_detail=(Shard(index=0, predicted_seconds=0.0, tests=tuple(i.id for i in items)),),
+        items=tuple(items),
+    )  # fmt: skip
+    generic = stored_items(plan)
+    assert tuple(listed) == generic.items
+    assert [i.id for i in listed] == ["com.foo.Baz::b"]  # not its class's file
+    assert class_files == dict(generic.class_files)
+    assert class_files["com.foo.Baz"] == "Baz.java"
+    # a `::` in a classname::name id's name still splits at the first `::`: rebuilt, not listed
+    assert class_files["github.com/u/m/pkg"] == "pkg/a_test.go"
+    assert tests.unique is False  # a name holds '::': the planner checks for duplicates
+
+
+def test_history_tests_name_the_report_of_a_bad_classname(tmp_path: Path) -> None:
+    (tmp_path / "ok.xml").write_text(
+        '<testsuite><testcase classname="a" name="b" time="1"/></testsuite>'
+    )
+    (tmp_path / "bad.xml").write_text(
+        '<testsuite><testcase classname="a::b" name="c" time="1"/></testsuite>'
+    )
+    history = load_history([tmp_path / "ok.xml", tmp_path / "bad.xml"])
+    with pytest.raises(BadInputError, match=r"bad\.xml: testcase classname 'a::b' contains '::'"):
+        history_tests(history, tmp_path)
