@@ -31,6 +31,15 @@ if TYPE_CHECKING:
     from paratest_split.discovery.base import Discoverer
 
 PLAN_FILE = "plan.json"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
 VERSION = 1
 # plan.json key of the class -> file table that fills in items rebuilt from their ids
 CLASS_FILES = "item_files"
@@ -254,6 +263,7 @@ def _write_atomic(path: Path, pieces: Iterable[str]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.writelines(pieces)
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a plan is shared like any output
         Path(tmp).replace(path)
     except OSError as exc:
         raise BadInputError(path, f"cannot write the plan: {exc.strerror or exc}") from None

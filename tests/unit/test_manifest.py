@@ -277,3 +277,12 @@ def test_plan_with_bad_item_files_is_bad_input(tmp_path: Path) -> None:
     )
     with pytest.raises(BadInputError, match="'item_files' must map classnames to files"):
         read_plan(tmp_path)
+
+
+def test_plan_files_follow_the_umask(tmp_path: Path) -> None:
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    write_plan(make_plan(), tmp_path)
+    assert (tmp_path / "plan.json").stat().st_mode & 0o777 == 0o666 & ~mask
