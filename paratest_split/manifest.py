@@ -263,7 +263,7 @@ def _write_atomic(path: Path, pieces: Iterable[str]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.writelines(pieces)
-        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a plan is shared like any output
+        Path(tmp).chmod(_FILE_MODE)  # mkstemp makes 0600; a plan is shared like any output
         Path(tmp).replace(path)
     except OSError as exc:
         raise BadInputError(path, f"cannot write the plan: {exc.strerror or exc}") from None
