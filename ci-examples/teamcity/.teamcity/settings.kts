@@ -12,7 +12,7 @@ version = "2024.03"
 
 object Paratest {
     const val SHARDS = 4
-    const val INSTALL = "pip install paratest-split"
+    const val INSTALL = "pip install paratest-split pytest"
     const val PLAN_DIR = "paratest-plan"
     const val RESULTS_DIR = "paratest-results"
 }
