@@ -197,6 +197,15 @@ class Checker:
         self._record(position, NO_SHARD if shard is None else shard)
         return True
 
+    def locate(self, classname: str, name: str, file: str | None, shard: int | None) -> int | None:
+        """`observe`, returning the shard the plan put the test in (None: not planned)."""
+        position = self._match(classname, name, file)
+        if position is None:
+            self._unplanned.append((classname, name))
+            return None
+        self._record(position, NO_SHARD if shard is None else shard)
+        return self._items[position][1]
+
     def _record(self, position: int, shard: int) -> None:
         first = self._found.get(position)
         if first is None:

@@ -7,7 +7,9 @@ second is one file. After storing, the oldest runs beyond `keep` are removed; `k
 every run. Only files named like ours are ever counted or removed.
 
 The merged report's `<testcase time>` is the final attempt's (retry.fold, writer), so a retried
-test's history time is one run's, not the sum of its attempts.
+test's history time is one run's, not the sum of its attempts. Results paratest-split made up
+(missing tests, tests without a result) carry no `time` at all (`Attempt.time_known`), so the
+history never learns them as 0 s tests.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from paratest_split.errors import BadInputError
+from paratest_split.junit.writer import GZIP_LEVEL
 
 STORED_NAME = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}\.xml\.gz$")
 _CHUNK = 1 << 20
@@ -67,7 +70,9 @@ def store_report(
             else:
                 with (
                     report.open("rb") as source,
-                    gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as packed,
+                    gzip.GzipFile(
+                        fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=GZIP_LEVEL
+                    ) as packed,
                 ):
                     shutil.copyfileobj(source, packed, _CHUNK)
         tmp.replace(target)

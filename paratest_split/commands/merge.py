@@ -4,10 +4,12 @@ fold retried tests, check the result against the plan, summarise, keep it as his
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from paratest_split.commands import Context
-from paratest_split.errors import BadInputError
+from paratest_split.config import FIELDS
+from paratest_split.errors import UsageError
 from paratest_split.junit.merge import MergeResult, merge_reports
 from paratest_split.manifest import read_plan
 from paratest_split.model import Plan
@@ -16,7 +18,6 @@ from paratest_split.report.summary import render_json, render_markdown, render_t
 from paratest_split.store import store_report
 
 HELP = "merge shard JUnit reports into one; retried tests count once; check against the plan"
-NO_STORE = object()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,16 +67,32 @@ def _plan(ctx: Context) -> Plan | None:
     directory = Path(ctx.settings.plan)
     if not directory.is_absolute():
         directory = ctx.cwd / directory
-    explicit = ctx.settings.plan != "paratest-plan"
+    explicit = ctx.settings.plan != FIELDS["plan"].default
     if not explicit and not (directory / "plan.json").is_file():
         return None
     return read_plan(directory)
 
 
-def _write(path_text: str, text: str, ctx: Context) -> None:
+def _path(path_text: str, ctx: Context) -> Path:
     path = Path(path_text)
-    if not path.is_absolute():
-        path = ctx.cwd / path
+    return path if path.is_absolute() else ctx.cwd / path
+
+
+def _check_writable(path_text: str, flag: str, ctx: Context) -> None:
+    """Fail before merging (a long job on a million cases) when an output cannot be written."""
+    path = _path(path_text, ctx)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a directory")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(path.parent, os.W_OK):
+            raise PermissionError(13, "permission denied")
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _write(path_text: str, flag: str, text: str, ctx: Context) -> None:
+    path = _path(path_text, ctx)
     # GitHub's step summary file collects what every command of the step appends.
     mode = "a" if path_text == ctx.env.get("GITHUB_STEP_SUMMARY") else "w"
     try:
@@ -83,7 +100,8 @@ def _write(path_text: str, text: str, ctx: Context) -> None:
         with path.open(mode, encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
-        raise BadInputError(path, f"cannot write: {exc.strerror or exc}") from None
+        problem = f"cannot write: {exc.strerror or exc} (the merged report was written)"
+        raise UsageError(f"{flag} {path}: {problem}") from None
 
 
 def handle(ctx: Context) -> int:
@@ -92,6 +110,11 @@ def handle(ctx: Context) -> int:
     if not out.is_absolute():
         out = ctx.cwd / out
     plan = _plan(ctx)
+    if ctx.args.summary_md:
+        _check_writable(ctx.args.summary_md, "--summary-md", ctx)
+    if ctx.args.html:
+        _check_writable(ctx.args.html, "--html", ctx)
+    # an unwritable -o/--out fails at once too (junit.writer.ReportWriter)
     result: MergeResult = merge_reports(
         ctx.args.paths,
         out,
@@ -107,9 +130,9 @@ def handle(ctx: Context) -> int:
     else:
         ctx.stdout.write(render_text(result))
     if ctx.args.summary_md:
-        _write(ctx.args.summary_md, render_markdown(result), ctx)
+        _write(ctx.args.summary_md, "--summary-md", render_markdown(result), ctx)
     if ctx.args.html:
-        _write(ctx.args.html, render_html(result), ctx)
+        _write(ctx.args.html, "--html", render_html(result), ctx)
     if ctx.args.store is not None:
         history = Path(ctx.args.store or settings.history_dir)
         if not history.is_absolute():

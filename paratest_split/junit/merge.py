@@ -1,49 +1,71 @@
 """Adapter: merge many JUnit reports into one, streaming (DESIGN `merge`, STYLE §7).
 
-Two passes over the inputs, both through `junit.reader.iter_report`:
+One parse of each input (`junit.reader.iter_merge_items`), in attempt order (below):
 
-1. Count: each case's key `(classname, name)` is remembered only as a hash in one of two sets
-   (seen once / seen more than once), which is what keeps a million cases in bounded memory.
-   The plan check (`completeness.Checker`) sees every result here too.
-2. Write: a case whose key was seen once goes straight to the output (`ReportWriter` spools
-   it); the cases of repeated keys are held back, then folded with `retry.fold` and written.
-   A hash collision only means two different tests are held back and written separately.
+- The first result of each test key `(classname, name)` goes straight to the output, spooled
+  by `ReportWriter`: plain passes (no child element) come from the reader in runs, as columns,
+  and a run whose keys are all new is serialised, hashed and counted at once by C-level loops
+  (`junit.writer.plain_cases_xml`: most of a report, at a fraction of the per-case cost);
+  anything else goes through `junit.writer.case_xml`. Only the key's hash is remembered (a
+  set), plus per written case its spool offset, time and shard in arrays, which keeps a million
+  cases in bounded memory (~170 MB); totals and per-shard figures are counted as cases are
+  written. Garbage collection is paused while reading (nothing makes cycles).
+- A later result of a key already seen is held back (in memory) with its report.
+- At the end, the first result of each repeated key is read back from the spool, taken out of
+  the report and of the counts, folded with the held ones by `retry.fold`, and the folded
+  case is written. A hash collision only means two different tests are folded separately.
+The plan check (`completeness.Checker`) sees every result, pytest's pseudo-cases included.
 
 Order of attempts when one test has results in several reports (a retried CI job, a re-run
-shard): by the report's `paratest.attempt` property (a report without one counts as attempt 1),
-then by input order (the order the paths were given in; a directory or glob expands in sorted
-path order), then by position in the file. The last one is the verdict; earlier failures become
-`flakyFailure`/`rerunFailure` (Surefire style). Suites are merged by name. Every written case
-gets properties naming where its result came from: `paratest.shard` and `paratest.attempt` when
-the report says (our `run` writes them as suite properties; a file named `shard-<i>.xml`, or in
-a directory named `shard-<i>`, is shard i), else `paratest.report` (the file); a folded case
-also names the report of each of its results (`paratest.report`).
+shard): by the report's `paratest.attempt` suite property (a report without one counts as
+attempt 1), then by its shard (`paratest.shard`; a report of unknown shard first), then by
+input order: the order the paths were given in, each directory or glob expanded in natural
+path order (`run-9` before `run-10`); then by position in the file. The last one is the
+verdict; earlier failures become `flakyFailure`/`rerunFailure` (Surefire style). Suites are
+merged by name. Every written case gets properties naming where its result came from:
+`paratest.shard` and `paratest.attempt` when the report says (our `run` writes them as suite
+properties; a file named `shard-<i>.xml`, or in a directory named `shard-<i>`, is shard i),
+else `paratest.report` (the file); a folded case also names the report of each of its results
+(`paratest.report`).
 
 Planned tests without a result (with a plan) are written as `<error type="missing">` cases in
-a suite named `paratest-split missing`.
+a suite named `paratest-split missing`, without a `time` (they did not run: never history).
+
+Summary lists (`failed`, `flaky`: the first LIST_LIMIT in output order; `slowest`) are exact:
+failed and flaky cases are listed by record and labelled from the spool at the end, and a
+`slowest` list that loses an entry to folding is recomputed from the per-record times.
 """
 
 from __future__ import annotations
 
-import gzip
+import bisect
+import gc
 import heapq
 import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from pathlib import Path
-from typing import IO
-
-from lxml import etree
 
 from paratest_split.completeness import Checker, Completeness
-from paratest_split.errors import BadInputError, ExitCode, NoTestsError
+from paratest_split.errors import BadInputError, ExitCode, NoTestsError, ParatestError
 from paratest_split.junit.reader import (
+    PlainRun,
     expand_paths,
-    is_pseudo_case,
-    iter_report,
-    iter_timing_rows,
+    iter_merge_items,
+    read_fragment,
+    suite_properties,
 )
-from paratest_split.junit.writer import ReportWriter, Totals, case_xml, properties_xml
+from paratest_split.junit.writer import (
+    ReportWriter,
+    Totals,
+    case_xml,
+    plain_case_head,
+    plain_cases_xml,
+    properties_xml,
+    spent,
+)
 from paratest_split.model import Attempt, CaseResult, Outcome, Plan, SuiteSummary, Warning_
 from paratest_split.retry import fold
 
@@ -51,6 +73,7 @@ SHARD_PROPERTY = "paratest.shard"
 ATTEMPT_PROPERTY = "paratest.attempt"
 REPORT_PROPERTY = "paratest.report"
 MISSING_SUITE = "paratest-split missing"
+OUT_FLAG = "-o/--out"
 LIST_LIMIT = 200  # names kept for failed/flaky/unplanned lists (counts are always exact)
 SLOWEST = 10
 SLOWEST_PER_SHARD = 3
@@ -142,44 +165,15 @@ class MergeResult:
 
 # -- reading ---------------------------------------------------------------------------------
 
-
-def _open(path: Path) -> IO[bytes]:
-    if path.name.endswith(".gz"):
-        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # a binary IO
-    return path.open("rb")
+_DIGITS = re.compile(r"(\d+)")
 
 
-def head_properties(path: Path) -> dict[str, str]:
-    """Properties of the report's first `<testsuite>` (or root) before its first case.
-
-    Reads only the head of the file, with entities and DTDs off; a file this cannot read
-    yields {} (the reader reports what is wrong with it).
-    """
-    props: dict[str, str] = {}
-    try:
-        with _open(path) as source:
-            events = etree.iterparse(
-                source,
-                events=("start", "end"),
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                huge_tree=False,
-            )
-            for event, element in events:
-                tag = element.tag
-                if event == "start" and tag == "testcase":
-                    break
-                if event == "end":
-                    if tag == "property":
-                        key = element.get("name")
-                        if key is not None and key not in props:
-                            props[key] = element.get("value") or element.text or ""
-                    elif tag == "testsuite":
-                        break
-    except (etree.XMLSyntaxError, OSError, EOFError, ValueError):
-        return props
-    return props
+def natural_key(text: str) -> tuple[tuple[int, str], ...]:
+    """Sort key putting `run-9` before `run-10` (digit runs compare as numbers)."""
+    return tuple(
+        (1, f"{int(part):030d}{part}") if i % 2 else (0, part)
+        for i, part in enumerate(_DIGITS.split(text))
+    )
 
 
 def _as_int(text: str | None) -> int | None:
@@ -208,8 +202,9 @@ class _Input:
     suite_seconds: float = 0.0
 
     @property
-    def sort_key(self) -> tuple[int, int]:
-        return (self.attempt if self.attempt is not None else 1, self.order)
+    def sort_key(self) -> tuple[int, int, int]:
+        attempt = self.attempt if self.attempt is not None else 1
+        return (attempt, self.shard if self.shard is not None else -1, self.order)
 
     def info(self) -> ReportInfo:
         return ReportInfo(
@@ -236,6 +231,8 @@ def _label(classname: str, name: str) -> str:
 
 # -- merging ---------------------------------------------------------------------------------
 
+_Slow = tuple[float, int, SlowTest, int]  # seconds, -counter (ties: first written first), hash
+
 
 @dataclass(kw_only=True)
 class _ShardAcc:
@@ -244,132 +241,85 @@ class _ShardAcc:
     skipped: int = 0
     flaky: int = 0
     seconds: float = 0.0
-    slowest: list[tuple[float, int, SlowTest]] = field(default_factory=list)
+    slowest: list[_Slow] = field(default_factory=list)
+    floor: float = 0.0  # a case must be slower than this to enter `slowest`
+
+
+class _Context:
+    """What every case of one input shares."""
+
+    def __init__(self, source: _Input) -> None:
+        self.source = source
+        self.shard = source.shard
+        self.extra = _case_properties(source)
+        self.extra_xml = properties_xml(self.extra)
+        self.tail = f"><properties>{self.extra_xml}</properties></testcase>\n"
+        self.report_property = (REPORT_PROPERTY, str(source.path))
+        self.fallback_suite = source.path.name
+        self.per_case_shard = False  # set by the merger: unknown shard and a plan to ask
+        self._acc: _ShardAcc | None = None
+
+    def acc(self, merger: _Merger) -> _ShardAcc:
+        if self._acc is None:
+            self._acc = merger._acc(self.shard)  # noqa: SLF001 - the merger's own helper
+        return self._acc
+
+    def shard_codes(self, count: int) -> array[int]:
+        return array("i", [-1 if self.shard is None else self.shard]) * count
 
 
 class _Merger:
-    def __init__(
-        self,
-        inputs: list[_Input],
-        out: Path,
-        *,
-        plan: Plan | None,
-        skip_bad: bool,
-        name: str,
-    ) -> None:
+    """One merge attempt over `inputs` (given order); `run` writes the report.
+
+    Each case written while reading the inputs is a *record*: its key hash, spool offset,
+    final time (0 when unknown) and shard (-1: unknown) sit in arrays at the record's index;
+    failed and flaky records are listed by index. Labels for the summary lists are read back
+    from the spool at the end, for the few records listed.
+    """
+
+    def __init__(self, inputs: list[_Input], out: Path, *, plan: Plan | None, name: str) -> None:
         self.inputs = inputs
+        self.ordered = sorted(inputs, key=lambda source: source.sort_key)
         self.out = out
         self.plan = plan
-        self.skip_bad = skip_bad
         self.name = name
         self.warnings: list[Warning_] = []
-        self.skipped_reports: list[str] = []
-        self.checker: Checker | None = None
-        self.once: set[int] = set()
+        self.checker: Checker | None = Checker(plan) if plan is not None else None
+        self.seen: set[int] = set()
         self.repeated: set[int] = set()
+        self.hashes = array("q")  # per record: hash of its key
+        self.starts = array("q")  # per record: spool offset
+        self.times = array("d")  # per record: final time, 0.0 when unknown
+        self.shards = array("i")  # per record: shard it counts for, -1 when unknown
+        self.failed_records = array("q")  # records whose verdict is failure/error
+        self.flaky_records = array("q")  # records that passed after failing
+        self.input_marks: list[int] = []  # record index where each of `ordered` starts
+        self.suite_marks: list[tuple[int, str]] = []  # (spool offset, suite) at each switch
+        self.held: dict[tuple[str, str], list[tuple[CaseResult, _Input]]] = {}
         self.shard_acc: dict[int | None, _ShardAcc] = {}
-        self.failed: list[str] = []
+        self.failed: list[str] = []  # labels, filled at the end
         self.flaky: list[str] = []
-        self.slowest: list[tuple[float, int, SlowTest]] = []
-        self.counter = 0
+        self.slowest: list[_Slow] = []
+        self.floor = 0.0
         self.folded = 0
+        self.processing: _Input | None = None  # the input being read (for --skip-bad-reports)
 
-    # pass 1 -------------------------------------------------------------------------------
-    def count(self) -> None:
-        while True:
-            try:
-                self._count_all()
-            except BadInputError as exc:
-                if not self.skip_bad:
-                    raise
-                bad = next((s for s in self.inputs if str(s.path) == exc.path), None)
-                if bad is None:
-                    raise
-                self.inputs.remove(bad)
-                self.skipped_reports.append(str(exc))
-                self.warnings.append(Warning_(source=exc.path, message=f"skipped: {exc.problem}"))
-                continue
-            return
+    def _acc(self, shard: int | None) -> _ShardAcc:
+        acc = self.shard_acc.get(shard)
+        if acc is None:
+            acc = self.shard_acc[shard] = _ShardAcc()
+        return acc
 
-    def _count_all(self) -> None:
-        """Lean rows (no model objects): hash sets of keys, per-report counts, plan check.
-        pytest's module-level pseudo-cases are not rows: pass 2 holds them all back."""
-        once: set[int] = set()
-        repeated: set[int] = set()
-        warnings: list[Warning_] = []
-        checker = Checker(self.plan) if self.plan is not None else None
-        observe = checker.observe if checker is not None else None
-        for source in self.inputs:
-            cases, case_seconds, suite_seconds = 0, 0.0, 0.0
-            shard = source.shard
-            for row in iter_timing_rows(source.path):
-                if type(row) is tuple:
-                    classname, name, file, seconds = row
-                    cases += 1
-                    if seconds:
-                        case_seconds += seconds
-                    marker = hash((classname, name))
-                    if marker in once:
-                        repeated.add(marker)
-                    else:
-                        once.add(marker)
-                    if observe is not None:
-                        observe(classname, name, file, shard)
-                elif isinstance(row, SuiteSummary):
-                    if row.time is not None and row.time > suite_seconds:
-                        suite_seconds = row.time
-                elif isinstance(row, Warning_):
-                    warnings.append(row)
-            source.cases, source.case_seconds, source.suite_seconds = (
-                cases,
-                case_seconds,
-                suite_seconds,
-            )
-        self.once, self.repeated, self.checker = once, repeated, checker
-        self.warnings.extend(warnings)
-
-    # pass 2 -------------------------------------------------------------------------------
-    def write(self) -> tuple[Totals, Completeness | None]:
-        held: dict[tuple[str, str], list[tuple[tuple[int, int, int], CaseResult, _Input]]] = {}
-        repeated = self.repeated
-        with ReportWriter(self.out, name=self.name) as writer:
-            for source in self.inputs:
-                extra = _case_properties(source)
-                extra_xml = properties_xml(extra)
-                fallback_suite = source.path.name
-                position = 0
-                for event in iter_report(source.path, details=True):
-                    if type(event) is not CaseResult:
-                        continue
-                    position += 1
-                    classname, name = event.classname, event.name
-                    if hash((classname, name)) in repeated or (
-                        not classname and is_pseudo_case(classname, name)
-                    ):
-                        # several results: name each one's report so every attempt is traceable
-                        case = replace(
-                            event,
-                            properties=(
-                                *event.properties,
-                                *extra,
-                                (REPORT_PROPERTY, str(source.path)),
-                            ),
-                        )
-                        held.setdefault((classname, name), []).append(
-                            ((*source.sort_key, position), case, source)
-                        )
-                        continue
-                    suite = event.suite or fallback_suite
-                    writer.add_xml(suite, event, case_xml(event, extra_xml))
-                    self._account(event, source)
-            for entries in held.values():  # first-seen order: deterministic
-                occurrences = sorted(entries, key=lambda entry: entry[0])
-                if len(occurrences) > 1:
-                    self.folded += 1
-                merged = fold([case for _, case, _ in occurrences])
-                source = occurrences[-1][2]
-                writer.add(merged.suite or source.path.name, merged)
-                self._account(merged, source)
+    # -- the pass over the inputs -------------------------------------------------------------
+    def run(self) -> tuple[Totals, Completeness | None]:
+        with ReportWriter(self.out, name=self.name, flag=OUT_FLAG) as writer:
+            for source in self.ordered:
+                self.input_marks.append(len(self.hashes))
+                self._read(source, writer)
+            self.processing = None
+            if self.plan is None and not any(source.cases for source in self.inputs):
+                raise NoTestsError("the JUnit reports hold no test cases")
+            self._finish_lists(writer)
             completeness = None
             if self.checker is not None:
                 reported = frozenset(s.shard for s in self.inputs if s.shard is not None)
@@ -381,72 +331,446 @@ class _Merger:
                         name=miss.name,
                         file=miss.item.file,
                         suite=MISSING_SUITE,
-                        final=Attempt(outcome=Outcome.ERROR, type="missing", message=miss.message),
+                        final=Attempt(
+                            outcome=Outcome.ERROR,
+                            type="missing",
+                            message=miss.message,
+                            time_known=False,  # made up: not a duration
+                        ),
                         properties=((SHARD_PROPERTY, str(miss.shard)),),
                     )
                     writer.add(MISSING_SUITE, case)
         return writer.totals, completeness
 
-    def _account(self, case: CaseResult, source: _Input) -> None:
-        """Per-shard counts, failed/flaky lists and the slowest tests, for the summaries."""
-        shard = source.shard
-        if shard is None and self.checker is not None:
-            shard = self.checker.shard_of(case.classname, case.name, case.file)
-        acc = self.shard_acc.get(shard)
-        if acc is None:
-            acc = self.shard_acc[shard] = _ShardAcc()
+    def _read(self, source: _Input, writer: ReportWriter) -> None:
+        """Every case of one input: write first results, hold repeats, count."""
+        self.processing = source
+        ctx = _Context(source)
+        ctx.per_case_shard = source.shard is None and self.checker is not None
+        cases, case_seconds, suite_seconds = 0, 0.0, 0.0
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # nothing here makes cycles; collections would only rescan `seen`
+        try:
+            for item in iter_merge_items(source.path):
+                kind = type(item)
+                if kind is PlainRun:
+                    run: PlainRun = item  # type: ignore[assignment]
+                    cases += len(run)
+                    case_seconds += sum(run.times)
+                    if not self._write_run(run, ctx, writer):
+                        for one in zip(
+                            run.classnames, run.names, run.files, run.times, strict=True
+                        ):
+                            self._write_plain(one, run.suite or ctx.fallback_suite, ctx, writer)
+                elif kind is CaseResult:
+                    case: CaseResult = item  # type: ignore[assignment]
+                    cases += 1
+                    if case.final.time_known:
+                        case_seconds += case.final.time
+                    self._write_case(case, ctx, writer)
+                elif kind is SuiteSummary:
+                    summary: SuiteSummary = item  # type: ignore[assignment]
+                    if summary.time is not None and summary.time > suite_seconds:
+                        suite_seconds = summary.time
+                else:
+                    self.warnings.append(item)  # type: ignore[arg-type]  # a Warning_
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        source.cases, source.case_seconds, source.suite_seconds = (
+            cases,
+            case_seconds,
+            suite_seconds,
+        )
+
+    def _start(self, suite: str, data: bytes, writer: ReportWriter) -> int:
+        """Spool `data` in `suite`; returns its offset."""
+        position = writer.write_raw(suite, data)
+        marks = self.suite_marks
+        if not marks or marks[-1][1] != suite:
+            marks.append((position, suite))
+        return position
+
+    def _write_run(self, run: PlainRun, ctx: _Context, writer: ReportWriter) -> bool:
+        """A run of plain cases, all at once; False (nothing done) when one of its keys was
+        seen before or the shard of each case must be looked up (then go case by case)."""
+        if ctx.per_case_shard:
+            return False
+        markers = list(map(hash, zip(run.classnames, run.names, strict=True)))
+        seen = self.seen
+        if not seen.isdisjoint(markers):
+            return False
+        before = len(seen)
+        seen.update(markers)
+        count = len(markers)
+        if len(seen) - before != count:  # a key twice in the run itself
+            seen.difference_update(markers)  # all were new: take them out again
+            return False
+        if self.checker is not None:
+            locate = self.checker.locate
+            for classname, name, file in zip(run.classnames, run.names, run.files, strict=True):
+                locate(classname, name, file, ctx.shard)
+        pieces = plain_cases_xml(run.classnames, run.names, run.files, run.times, ctx.tail)
+        text = "".join(pieces)
+        if text.isascii():
+            data = text.encode()
+            lengths = list(map(len, pieces))
+        else:
+            encoded = [piece.encode() for piece in pieces]
+            data = b"".join(encoded)
+            lengths = list(map(len, encoded))
+        suite = run.suite or ctx.fallback_suite
+        position = self._start(suite, data, writer)
+        offsets = list(accumulate(lengths, initial=position))
+        offsets.pop()
+        self.starts.extend(offsets)
+        first_record = len(self.hashes)
+        self.hashes.extend(markers)
+        times = run.times
+        self.times.extend(times)
+        self.shards.extend(ctx.shard_codes(count))
+        seconds = sum(times)
+        totals = writer.totals_of(suite)
+        totals.tests += count
+        totals.time += seconds
+        acc = ctx.acc(self)
+        acc.tests += count
+        acc.seconds += seconds
+        floor = min(acc.floor, self.floor)
+        if max(times) > floor:
+            for index, value in enumerate(times):
+                if value > acc.floor or value > self.floor:
+                    self._consider_slow(
+                        value,
+                        -(first_record + index + 1),
+                        SlowTest(
+                            classname=run.classnames[index],
+                            name=run.names[index],
+                            seconds=value,
+                            shard=ctx.shard,
+                            outcome=Outcome.PASSED,
+                        ),
+                        markers[index],
+                    )
+        return True
+
+    def _write_plain(
+        self,
+        one: tuple[str, str, str | None, float],
+        suite: str,
+        ctx: _Context,
+        writer: ReportWriter,
+    ) -> None:
+        """One plain case (classname, name, file, seconds) of a run that could not go at once."""
+        classname, name, file, seconds = one
+        planned = (
+            self.checker.locate(classname, name, file, ctx.shard)
+            if self.checker is not None
+            else None
+        )
+        marker = hash((classname, name))
+        if marker in self.seen:
+            self.repeated.add(marker)
+            self._hold(
+                CaseResult(
+                    classname=classname,
+                    name=name,
+                    file=file,
+                    suite=suite,
+                    final=Attempt(outcome=Outcome.PASSED, time=seconds),
+                    properties=(*ctx.extra, ctx.report_property),
+                ),
+                ctx.source,
+            )
+            return
+        self.seen.add(marker)
+        data = (plain_case_head(classname, name, file, seconds) + ctx.tail).encode()
+        record = len(self.hashes)
+        self.starts.append(self._start(suite, data, writer))
+        self.hashes.append(marker)
+        self.times.append(seconds)
+        shard = planned if ctx.per_case_shard else ctx.shard
+        self.shards.append(-1 if shard is None else shard)
+        totals = writer.totals_of(suite)
+        totals.tests += 1
+        totals.time += seconds
+        acc = self._acc(shard)
+        acc.tests += 1
+        acc.seconds += seconds
+        if seconds > acc.floor or seconds > self.floor:
+            self._consider_slow(
+                seconds,
+                -(record + 1),
+                SlowTest(
+                    classname=classname,
+                    name=name,
+                    seconds=seconds,
+                    shard=shard,
+                    outcome=Outcome.PASSED,
+                ),
+                marker,
+            )
+
+    def _write_case(self, case: CaseResult, ctx: _Context, writer: ReportWriter) -> None:
+        """One case that is not a plain pass (failed, skipped, with output or properties...)."""
+        classname, name = case.classname, case.name
+        planned = (
+            self.checker.locate(classname, name, case.file, ctx.shard)
+            if self.checker is not None
+            else None
+        )
+        marker = hash((classname, name))
+        if marker in self.seen:
+            self.repeated.add(marker)
+            properties = (*case.properties, *ctx.extra, ctx.report_property)
+            self._hold(replace(case, properties=properties), ctx.source)
+            return
+        self.seen.add(marker)
+        suite = case.suite or ctx.fallback_suite
+        data = case_xml(case, ctx.extra_xml).encode()
+        record = len(self.hashes)
+        self.starts.append(self._start(suite, data, writer))
+        self.hashes.append(marker)
+        final = case.final
+        self.times.append(final.time if final.time_known else 0.0)
+        shard = planned if ctx.per_case_shard else ctx.shard
+        self.shards.append(-1 if shard is None else shard)
+        writer.totals_of(suite).add_case(case)
+        self._account(case, shard, record, marker)
+
+    def _hold(self, case: CaseResult, source: _Input) -> None:
+        self.held.setdefault(case.key, []).append((case, source))
+
+    # -- the end: folding repeated keys, summary lists ----------------------------------------
+    def _span(self, record: int, end: int) -> tuple[int, int]:
+        starts = self.starts
+        return (starts[record], starts[record + 1] if record + 1 < len(starts) else end)
+
+    def _read_back(self, writer: ReportWriter, records: list[int]) -> list[CaseResult]:
+        """The written cases of `records` (their suite is not known here)."""
+        end = writer.position
+        data = b"".join(writer.read_raw(*self._span(record, end)) for record in records)
+        cases = read_fragment(data, f"{self.out} (spool)") if data else []
+        if len(cases) != len(records):  # pragma: no cover - our own output always reads back
+            raise ParatestError("merge: spooled cases do not read back")
+        return cases
+
+    def _finish_lists(self, writer: ReportWriter) -> None:
+        """Fold repeated keys, then put the summary lists together (in output order)."""
+        repeated = self.repeated
+        hashes = self.hashes
+        lost: set[int | None] = set()  # shards whose `slowest` lost an entry
+        lost_global = False
+        if repeated:
+            lost_global = any(entry[3] in repeated for entry in self.slowest)
+            for shard, acc in self.shard_acc.items():
+                if any(entry[3] in repeated for entry in acc.slowest):
+                    lost.add(shard)
+        groups = self._take_back_firsts(writer) if repeated else {}
+        failed = [i for i in self.failed_records if hashes[i] not in repeated][:LIST_LIMIT]
+        flaky = [i for i in self.flaky_records if hashes[i] not in repeated][:LIST_LIMIT]
+        self.failed = [_label(c.classname, c.name) for c in self._read_back(writer, failed)]
+        self.flaky = [_label(c.classname, c.name) for c in self._read_back(writer, flaky)]
+        if lost_global or lost:
+            self._rebuild_slowest(writer, lost_global=lost_global, shards=lost)
+        order = len(hashes)
+        for entries in groups.values():  # first-seen order: deterministic
+            if len(entries) > 1:
+                self.folded += 1
+            merged = fold([case for case, _ in entries])
+            source = entries[-1][1]
+            writer.add(merged.suite or source.path.name, merged)
+            order += 1
+            self._account(merged, self._shard_for(merged, source), None, 0, order=order)
+
+    def _take_back_firsts(
+        self, writer: ReportWriter
+    ) -> dict[tuple[str, str], list[tuple[CaseResult, _Input]]]:
+        """Read the first result of each repeated key back, take it out of the report and
+        the counts; return every result of each repeated key, oldest first."""
+        repeated = self.repeated
+        firsts = [i for i, marker in enumerate(self.hashes) if marker in repeated]
+        cases = self._read_back(writer, firsts)
+        end = writer.position
+        suite_offsets = [offset for offset, _ in self.suite_marks]
+        groups: dict[tuple[str, str], list[tuple[CaseResult, _Input]]] = {}
+        for record, case in zip(firsts, cases, strict=True):
+            start, stop = self._span(record, end)
+            suite = self.suite_marks[bisect.bisect_right(suite_offsets, start) - 1][1]
+            source = self.ordered[bisect.bisect_right(self.input_marks, record) - 1]
+            first = replace(
+                case,
+                suite=suite,
+                properties=(*case.properties, (REPORT_PROPERTY, str(source.path))),
+            )
+            writer.exclude(start, stop)
+            writer.totals_of(suite).add_case(first, -1)
+            shard = self.shards[record]
+            self._unaccount(first, None if shard < 0 else shard)
+            groups.setdefault(first.key, []).append((first, source))
+        self.slowest = _without(self.slowest, repeated)
+        self.floor = _floor(self.slowest, SLOWEST)
+        for acc in self.shard_acc.values():
+            acc.slowest = _without(acc.slowest, repeated)
+            acc.floor = _floor(acc.slowest, SLOWEST_PER_SHARD)
+        for key, entries in self.held.items():
+            groups.setdefault(key, []).extend(entries)
+        self.held = {}
+        return groups
+
+    def _rebuild_slowest(
+        self, writer: ReportWriter, *, lost_global: bool, shards: set[int | None]
+    ) -> None:
+        """Recompute the `slowest` lists that lost entries, from the remaining records."""
+        repeated, hashes, times, codes = self.repeated, self.hashes, self.times, self.shards
+        wanted = {-1 if shard is None else shard for shard in shards}
+        top: dict[int, list[tuple[float, int]]] = {code: [] for code in wanted}
+        overall: list[tuple[float, int]] = []
+        ranges: list[tuple[int, int]] = []
+        for k, source in enumerate(self.ordered):
+            code = -1 if source.shard is None else source.shard
+            if lost_global or code in wanted or (code == -1 and self.checker is not None):
+                stop = self.input_marks[k + 1] if k + 1 < len(self.ordered) else len(hashes)
+                ranges.append((self.input_marks[k], stop))
+        for first, stop in ranges:
+            for record in range(first, stop):
+                seconds = times[record]
+                if seconds <= 0 or hashes[record] in repeated:
+                    continue
+                entry = (seconds, -record - 1)
+                if lost_global:
+                    _push_pair(overall, entry, SLOWEST)
+                heap = top.get(codes[record])
+                if heap is not None:
+                    _push_pair(heap, entry, SLOWEST_PER_SHARD)
+        chosen = sorted({-order - 1 for heap in (overall, *top.values()) for _, order in heap})
+        read = dict(zip(chosen, self._read_back(writer, chosen), strict=True))
+
+        def entries(heap: list[tuple[float, int]]) -> list[_Slow]:
+            result: list[_Slow] = []
+            for seconds, order in heap:
+                record = -order - 1
+                case = read[record]
+                code = codes[record]
+                slow = SlowTest(
+                    classname=case.classname,
+                    name=case.name,
+                    seconds=seconds,
+                    shard=None if code < 0 else code,
+                    outcome=case.final.outcome,
+                    flaky=case.flaky,
+                )
+                result.append((seconds, order, slow, hashes[record]))
+            heapq.heapify(result)
+            return result
+
+        if lost_global:
+            self.slowest = entries(overall)
+            self.floor = _floor(self.slowest, SLOWEST)
+        for code, heap in top.items():
+            acc = self._acc(None if code < 0 else code)
+            acc.slowest = entries(heap)
+            acc.floor = _floor(acc.slowest, SLOWEST_PER_SHARD)
+
+    def _shard_for(self, case: CaseResult, source: _Input) -> int | None:
+        if source.shard is None and self.checker is not None:
+            return self.checker.shard_of(case.classname, case.name, case.file)
+        return source.shard
+
+    # -- per-shard figures and summary lists --------------------------------------------------
+    def _account(
+        self,
+        case: CaseResult,
+        shard: int | None,
+        record: int | None,
+        marker: int,
+        *,
+        order: int | None = None,
+    ) -> None:
+        """Count a written case into its shard's figures and the summary lists. `record`:
+        its record index (None: a folded case, whose labels go to the lists at once)."""
+        acc = self._acc(shard)
         outcome = case.final.outcome
         acc.tests += 1
-        acc.seconds += case.final.time
-        if case.earlier:
-            acc.seconds += sum(a.time for a in case.earlier)
+        acc.seconds += spent(case)
+        label = _label(case.classname, case.name)
         if outcome.is_bad:
             acc.failed += 1
-            if len(self.failed) < LIST_LIMIT:
-                self.failed.append(_label(case.classname, case.name))
+            if record is not None:
+                self.failed_records.append(record)
+            elif len(self.failed) < LIST_LIMIT:
+                self.failed.append(label)
         elif outcome is Outcome.SKIPPED:
             acc.skipped += 1
         flaky = bool(case.earlier) and case.flaky
         if flaky:
             acc.flaky += 1
-            if len(self.flaky) < LIST_LIMIT:
-                self.flaky.append(_label(case.classname, case.name))
-        seconds = case.final.time
-        self.counter += 1
-        if seconds <= 0:
-            return
-        shard_full = len(acc.slowest) >= SLOWEST_PER_SHARD and seconds <= acc.slowest[0][0]
-        all_full = len(self.slowest) >= SLOWEST and seconds <= self.slowest[0][0]
-        if shard_full and all_full:
-            return
-        entry = (
-            seconds,
-            -self.counter,
-            SlowTest(
+            if record is not None:
+                self.flaky_records.append(record)
+            elif len(self.flaky) < LIST_LIMIT:
+                self.flaky.append(label)
+        seconds = case.final.time if case.final.time_known else 0.0
+        if seconds > acc.floor or seconds > self.floor:
+            slow = SlowTest(
                 classname=case.classname,
                 name=case.name,
                 seconds=seconds,
                 shard=shard,
                 outcome=outcome,
                 flaky=flaky,
-            ),
-        )
-        if not shard_full:
+            )
+            counter = record + 1 if record is not None else (order or 0)
+            self._consider_slow(seconds, -counter, slow, marker)
+
+    def _unaccount(self, case: CaseResult, shard: int | None) -> None:
+        acc = self._acc(shard)
+        acc.tests -= 1
+        acc.seconds -= spent(case)
+        outcome = case.final.outcome
+        if outcome.is_bad:
+            acc.failed -= 1
+        elif outcome is Outcome.SKIPPED:
+            acc.skipped -= 1
+        if case.earlier and case.flaky:
+            acc.flaky -= 1
+
+    def _consider_slow(self, seconds: float, order: int, slow: SlowTest, marker: int) -> None:
+        """`order`: minus the case's position in the output (ties: first written first)."""
+        acc = self._acc(slow.shard)
+        entry: _Slow = (seconds, order, slow, marker)
+        if seconds > acc.floor:
             _push(acc.slowest, entry, SLOWEST_PER_SHARD)
-        if not all_full:
+            acc.floor = _floor(acc.slowest, SLOWEST_PER_SHARD)
+        if seconds > self.floor:
             _push(self.slowest, entry, SLOWEST)
+            self.floor = _floor(self.slowest, SLOWEST)
 
 
-def _push(
-    heap: list[tuple[float, int, SlowTest]], entry: tuple[float, int, SlowTest], size: int
-) -> None:
+def _push_pair(heap: list[tuple[float, int]], entry: tuple[float, int], size: int) -> None:
+    if len(heap) < size:
+        heapq.heappush(heap, entry)
+    elif entry > heap[0]:
+        heapq.heapreplace(heap, entry)
+
+
+def _floor(heap: list[_Slow], size: int) -> float:
+    return heap[0][0] if len(heap) >= size else 0.0
+
+
+def _without(heap: list[_Slow], markers: set[int]) -> list[_Slow]:
+    kept = [entry for entry in heap if entry[3] not in markers]
+    heapq.heapify(kept)
+    return kept
+
+
+def _push(heap: list[_Slow], entry: _Slow, size: int) -> None:
     if len(heap) < size:
         heapq.heappush(heap, entry)
     else:
         heapq.heappushpop(heap, entry)
 
 
-def _top(heap: list[tuple[float, int, SlowTest]]) -> tuple[SlowTest, ...]:
+def _top(heap: list[_Slow]) -> tuple[SlowTest, ...]:
     """Slowest first (ties: first written first); tests that took no time are not "slow"."""
     ordered = sorted(heap, key=lambda e: (-e[0], -e[1]))
     return tuple(entry[2] for entry in ordered if entry[0] > 0)
@@ -502,13 +826,15 @@ def find_inputs(
     paths: Sequence[str | Path], *, root: Path, out: Path | None = None
 ) -> tuple[list[Path], list[Warning_]]:
     """Expand files/dirs/globs into report files, in the order the paths were given (each
-    directory or glob in sorted order), each file once, leaving out the merge's own output."""
+    directory or glob in natural path order: `run-9` before `run-10`), each file once, leaving
+    out the merge's own output."""
     target = out.resolve() if out is not None else None
     files: list[Path] = []
     seen: set[Path] = set()
     warnings: list[Warning_] = []
     for pattern in paths:
         found, _ = expand_paths([str(pattern)], root)
+        found.sort(key=lambda path: (natural_key(str(path)), str(path)))
         if not found:
             warnings.append(Warning_(source=str(pattern), message="matched no JUnit file"))
         for file in found:
@@ -548,7 +874,7 @@ def merge_reports(
         raise NoTestsError(f"no JUnit reports found in {shown}")
     inputs = []
     for order, file in enumerate(files):
-        props = head_properties(file)
+        props = suite_properties(file)
         shard = _as_int(props.get(SHARD_PROPERTY))
         if shard is None:
             shard = _shard_from_path(file)
@@ -566,24 +892,34 @@ def merge_reports(
                 path=file, order=order, shard=shard, attempt=_as_int(props.get(ATTEMPT_PROPERTY))
             )
         )
-    merger = _Merger(inputs, out, plan=plan, skip_bad=skip_bad, name=name)
-    merger.warnings.extend(warnings)
-    merger.count()
-    if plan is None and not any(source.cases for source in merger.inputs):
-        raise NoTestsError("the JUnit reports hold no test cases")
-    totals, completeness = merger.write()
+    skipped: list[str] = []
+    while True:
+        merger = _Merger(inputs, out, plan=plan, name=name)
+        try:
+            totals, completeness = merger.run()
+        except BadInputError as exc:
+            # --skip-bad-reports: leave the bad input out and start again (some of its cases
+            # may already be written and counted).
+            bad = merger.processing
+            if not skip_bad or bad is None or str(bad.path) != exc.path:
+                raise
+            inputs = [source for source in inputs if source is not bad]
+            skipped.append(str(exc))
+            warnings.append(Warning_(source=exc.path, message=f"skipped: {exc.problem}"))
+            continue
+        break
     return MergeResult(
         out=out,
         totals=totals,
         reports=tuple(s.info() for s in merger.inputs),
         shards=_shard_rows(merger, completeness),
         completeness=completeness,
-        warnings=tuple(merger.warnings),
+        warnings=(*warnings, *merger.warnings),
         folded=merger.folded,
         failed=tuple(merger.failed),
         flaky=tuple(merger.flaky),
         slowest=_top(merger.slowest),
-        skipped_reports=tuple(merger.skipped_reports),
+        skipped_reports=tuple(skipped),
         predicted_makespan=plan.predicted_makespan_seconds if plan is not None else None,
         fail_on_flaky=fail_on_flaky,
     )

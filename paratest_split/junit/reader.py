@@ -9,6 +9,11 @@ Public API (other modules call exactly this):
 - `iter_timing_rows(path)` is the lean variant the timing history uses: `(classname, name, file,
   seconds-or-None)` tuples plus the same `SuiteSummary`/`Warning_` items, without building
   model objects (about twice as fast on a 1M-case file).
+- `iter_merge_items(path)` is the variant `merge` uses: like `iter_report(details=True)`, but
+  consecutive cases of one suite without child elements and with a usable time (plain passes)
+  come together as one `PlainRun`, in columns.
+- `read_fragment(data, source)` reads `<testcase>` elements that `junit.writer` serialised.
+- `suite_properties(path)` reads the properties of a report's first suite (its head only).
 - `expand_paths(patterns, root)` turns `--junit` files, directories and globs into files.
 
 Parsing: lxml's SAX-style *target* parser fed 1 MiB chunks. Nothing is kept once a case is
@@ -36,16 +41,18 @@ Conventions:
   "Root Suite", whose sibling suites hold the cases); else None.
 - Outcome: the first `<failure>` or `<error>` child decides (FAILED/ERROR), else `<skipped>`
   gives SKIPPED, else PASSED.
-- pytest module-level skips and collection errors appear as pseudo-cases with `classname=""`
-  and the dotted module path as `name`. `iter_report` yields them like any case (the empty
-  classname flags them, see `is_pseudo_case`); callers ignore them for timing, and
-  `iter_timing_rows` leaves them out.
+- pytest module-level skips and collection errors appear as pseudo-cases with `classname=""`,
+  the dotted module path as `name` and a `<skipped>`/`<error>` child. `iter_report` and
+  `iter_merge_items` yield them like any case (a plan check must see every result, and
+  runners like the `lines` plugin report real tests with an empty classname); only
+  `iter_timing_rows` leaves them out, and only when the name is a dotted module path (see
+  `is_pseudo_case`).
 - Times: `"1.5"`; `"1,234.5"` and `"1,234"` use `,` as a thousands separator (Surefire 2.x with
   an English locale); any other `,` between digits is a decimal comma (`"0,5"` is 0.5 s, as a
   German locale writes it, and so is `"1.234,5"` = 1234.5 s).
 - A case whose time is missing or unusable (unparseable, negative, NaN, infinite, more than one
-  week) gets `final.time == 0.0` AND the property `(TIME_PROPERTY, "missing"|"invalid")` at the
-  end of `properties`; `time_known(case)` tells. Unusable times also produce a `Warning_`
+  week) gets `final.time == 0.0` and `final.time_known == False` (`time_known(case)` tells);
+  so does an earlier attempt with such a time. Unusable times also produce a `Warning_`
   naming the case (the first 20 per file, then one summary); missing ones produce one summary
   warning per file. Such cases must not count as 0 s in a history.
 - Texts (failure details, system-out/err, property text) are read only with `details=True`;
@@ -60,7 +67,7 @@ import math
 import os
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -71,24 +78,43 @@ from paratest_split.model import Attempt, CaseResult, Outcome, SuiteSummary, War
 
 __all__ = [
     "MAX_SECONDS",
-    "TIME_PROPERTY",
+    "PlainRun",
     "Row",
     "expand_paths",
     "is_pseudo_case",
+    "iter_merge_items",
     "iter_report",
     "iter_timing_rows",
     "parse_time",
+    "read_fragment",
     "read_report",
+    "suite_properties",
     "time_known",
 ]
 
-TIME_PROPERTY: Final = "paratest.time"
-"""Property added to a case whose time is unknown; its value is "missing" or "invalid"."""
 MAX_SECONDS: Final = 7 * 24 * 3600.0
 """Times above one week are treated as corrupt."""
 
 Row = tuple[str, str, "str | None", "float | None"]
 """`iter_timing_rows` item for one case: classname, name, file, seconds (None: unusable)."""
+
+
+class PlainRun:
+    """`iter_merge_items` item: consecutive passed cases of one suite (the innermost
+    `<testsuite>`'s name), each without child elements and with a usable time, in columns."""
+
+    __slots__ = ("classnames", "files", "names", "suite", "times")
+
+    def __init__(self, suite: str) -> None:
+        self.suite = suite
+        self.classnames: list[str] = []
+        self.names: list[str] = []
+        self.files: list[str | None] = []
+        self.times: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.names)
+
 
 _CHUNK: Final = 1 << 20
 _DETAILED_WARNINGS: Final = 20
@@ -97,7 +123,8 @@ _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _DOTS_AND_COMMA = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+")
 _LXML_POSITION = re.compile(r",? line \d+, column \d+.*$", re.DOTALL)
-_MODULE_NAME = re.compile(r"[^\s\[\]()]+")
+_MODULE_PATH = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+_HEAD_CHUNK: Final = 16 * 1024
 
 
 class _RejectError(Exception):
@@ -130,13 +157,14 @@ def _usable(seconds: float) -> bool:
 
 
 def time_known(case: CaseResult) -> bool:
-    """False when the case's report had no usable time (then `final.time` is a 0.0 filler)."""
-    return not any(key == TIME_PROPERTY for key, _ in case.properties)
+    """False when the case has no real duration (then `final.time` is a 0.0 filler)."""
+    return case.final.time_known
 
 
 def is_pseudo_case(classname: str, name: str) -> bool:
-    """A pytest module-level skip or collection error: empty classname, dotted module name."""
-    return not classname and _MODULE_NAME.fullmatch(name) is not None
+    """Could be a pytest module-level skip or collection error: empty classname and a dotted
+    module path as name (`tests.test_x`). Timing also requires a `<skipped>`/`<error>` child."""
+    return not classname and _MODULE_PATH.fullmatch(name) is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,18 +184,18 @@ def _open(path: Path) -> IO[bytes]:
         raise BadInputError(path, f"cannot read the file: {exc.strerror or exc}") from None
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
+def _chunks(path: Path, size: int = _CHUNK) -> Iterator[bytes]:
     """The file's bytes in chunks, gunzipped when it starts with the gzip magic number."""
     with _open(path) as raw:
         try:
             magic = raw.read(2)
             raw.seek(0)
             if magic != b"\x1f\x8b":
-                while chunk := raw.read(_CHUNK):
+                while chunk := raw.read(size):
                     yield chunk
                 return
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                while chunk := unzipped.read(_CHUNK):
+                while chunk := unzipped.read(size):
                     yield chunk
         except EOFError:
             problem = "truncated gzip data (the compressed stream ends early)"
@@ -297,6 +325,10 @@ class _TimingTarget:
                 )
             )
 
+    def flush(self) -> None:
+        """Move anything held back into `out` (the merge target's current run)."""
+        return
+
     def finish(self) -> None:
         if not self.started:
             raise _RejectError("no <testsuites> or <testsuite> element")
@@ -368,14 +400,25 @@ _EARLIER_TAGS: Final = {
 
 
 class _Earlier:
-    __slots__ = ("details", "message", "outcome", "own_text", "stderr", "stdout", "time", "type")
+    __slots__ = (
+        "details",
+        "message",
+        "outcome",
+        "own_text",
+        "stderr",
+        "stdout",
+        "time",
+        "time_known",
+        "type",
+    )
 
     def __init__(self, outcome: Outcome, attrib: dict[str, str]) -> None:
         self.outcome = outcome
         self.message = attrib.get("message", "")
         self.type = attrib.get("type", "")
         seconds = parse_time(attrib.get("time"))
-        self.time = seconds if seconds is not None and _usable(seconds) else 0.0
+        self.time_known = seconds is not None and _usable(seconds)
+        self.time = seconds if seconds is not None and self.time_known else 0.0
         self.details: str | None = None  # <stackTrace> text
         self.own_text = ""
         self.stdout = ""
@@ -388,6 +431,7 @@ class _Earlier:
         return Attempt(
             outcome=self.outcome,
             time=self.time,
+            time_known=self.time_known,
             message=self.message,
             type=self.type,
             details=details,
@@ -523,15 +567,11 @@ class _CaseTarget(_TimingTarget):
                 CaseResult(classname=classname, name=name, final=final, file=file, suite=suite_name)
             )
             return
-        properties = self.properties
-        if seconds is None:
-            raw = attrib.get("time")
-            state = "missing" if raw is None or not raw.strip() else "invalid"
-            properties.append((TIME_PROPERTY, state))
-            seconds = 0.0
+        known = seconds is not None
         final = Attempt(
             outcome=self.outcome,
-            time=seconds,
+            time=seconds if seconds is not None else 0.0,
+            time_known=known,
             message=self.message,
             type=self.type,
             details=self.details,
@@ -546,7 +586,7 @@ class _CaseTarget(_TimingTarget):
                 file=file,
                 suite=suite_name,
                 earlier=tuple(e.attempt() for e in self.earlier),
-                properties=tuple(properties),
+                properties=tuple(self.properties),
             )
         )
         self._reset_case()
@@ -558,6 +598,86 @@ class _TextCaseTarget(_CaseTarget):
     def data(self, text: str) -> None:
         if self.buffers:
             self.buffers[-1].append(text)
+
+
+class _MergeTarget(_TextCaseTarget):
+    """`_TextCaseTarget` with a fast lane for the commonest case: `<testcase .../>` (no child
+    element) with a usable time goes into the current `PlainRun`, not a `CaseResult`. A run
+    ends (goes to `out`) before any other item and at each suite boundary."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source)
+        self.run: PlainRun | None = None
+        # the current run's suite, default `file` and column appenders (fewer lookups per case)
+        self.run_suite = self.suites[0]
+        self.run_file: str | None = None
+        placeholder = PlainRun("")
+        self.add_classname: Callable[[str], None] = placeholder.classnames.append
+        self.add_name: Callable[[str], None] = placeholder.names.append
+        self.add_file: Callable[[str | None], None] = placeholder.files.append
+        self.add_time: Callable[[float], None] = placeholder.times.append
+
+    def _new_run(self) -> None:
+        suite = self.run_suite = self.suites[-1]
+        run = self.run = PlainRun(suite.name)
+        self.run_file = suite.file or suite.last_child_file
+        self.add_classname = run.classnames.append
+        self.add_name = run.names.append
+        self.add_file = run.files.append
+        self.add_time = run.times.append
+
+    def flush(self) -> None:
+        run = self.run
+        if run is not None:
+            suite = self.run_suite
+            suite.cases += len(run.times)
+            suite.case_time += sum(run.times)
+            self.out.append(run)
+            self.run = None
+
+    def _push_suite(self, attrib: dict[str, str]) -> None:
+        self.flush()
+        super()._push_suite(attrib)
+
+    def _pop_suite(self) -> None:
+        self.flush()
+        super()._pop_suite()
+
+    def finish(self) -> None:
+        self.flush()
+        super().finish()
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if tag == "testcase" and not self.in_case and self.started:
+            self.in_case = True
+            if not self.plain:
+                self._reset_case()
+            self.attrib = attrib
+            self.skip_or_error = False
+            return
+        _CaseTarget.start(self, tag, attrib)
+
+    def end(self, tag: str) -> None:
+        if not self.in_case or self.below:
+            _CaseTarget.end(self, tag)
+            return
+        self.in_case = False  # </testcase>
+        attrib = self.attrib
+        if self.plain:
+            try:
+                seconds = float(attrib["time"])
+            except (KeyError, ValueError):
+                seconds = -1.0  # missing or not a plain number: the general path decides
+            if 0.0 <= seconds <= MAX_SECONDS:
+                if self.run is None:
+                    self._new_run()
+                self.add_classname(attrib.get("classname") or attrib.get("class") or "")
+                self.add_name(attrib.get("name", ""))
+                self.add_file(attrib.get("file") or self.run_file)
+                self.add_time(seconds)
+                return
+        self.flush()
+        self._emit()
 
 
 # --------------------------------------------------------------------------------------------
@@ -580,7 +700,9 @@ def _syntax_problem(error: etree.XMLSyntaxError, *, at_end: bool, head: bytes) -
     return f"not well-formed XML at line {line}: {text}"
 
 
-def _drive(path: Path, target: _TimingTarget) -> Iterator[object]:
+def _drive(
+    path: Path, target: _TimingTarget, chunks: Iterable[bytes] | None = None
+) -> Iterator[object]:
     # Typed as Any: lxml-stubs lag behind lxml (partial targets, resolve_entities="internal").
     options: dict[str, Any] = {
         "target": target,
@@ -594,7 +716,7 @@ def _drive(path: Path, target: _TimingTarget) -> Iterator[object]:
     parser = etree.XMLParser(**options)
     head = b""
     total = 0
-    for chunk in _chunks(path):
+    for chunk in _chunks(path) if chunks is None else chunks:
         if not head:
             head = chunk[:4096]
         total += len(chunk)
@@ -604,6 +726,7 @@ def _drive(path: Path, target: _TimingTarget) -> Iterator[object]:
             raise BadInputError(path, str(exc)) from None
         except etree.XMLSyntaxError as exc:
             raise BadInputError(path, _syntax_problem(exc, at_end=False, head=head)) from None
+        target.flush()  # a run of plain cases never outlives its chunk: bounded memory
         if target.out:
             out = target.out
             target.out = []
@@ -649,6 +772,90 @@ def read_report(
         else:
             warnings.append(item)
     return cases, suites, warnings
+
+
+def iter_merge_items(path: Path) -> Iterator[PlainRun | CaseResult | SuiteSummary | Warning_]:
+    """`iter_report(path, details=True)`, except that consecutive cases of one suite without
+    child elements and with a usable time (plain passes) come as one `PlainRun`."""
+    yield from _drive(path, _MergeTarget(str(path)))  # type: ignore[misc]  # targets emit these
+
+
+def read_fragment(data: bytes, source: str) -> list[CaseResult]:
+    """The `<testcase>` elements in `data` (UTF-8, as `junit.writer.case_xml` writes them, one
+    after another without a suite around them), with `details=True`. `source` names the data in
+    errors (BadInputError)."""
+    target = _TextCaseTarget(source)
+    chunks = (b"<testsuite>", data, b"</testsuite>")
+    items = _drive(Path(source), target, chunks)
+    return [item for item in items if isinstance(item, CaseResult)]
+
+
+class _HeadTarget:
+    """Collects `<property>`s of the first suite (or the root) until the first case or the end
+    of that suite; then `done`. Rejects a DOCTYPE like the other targets."""
+
+    def __init__(self) -> None:
+        self.properties: dict[str, str] = {}
+        self.done = False
+        self.property: dict[str, str] | None = None
+        self.text: list[str] = []
+
+    def doctype(self, name: str | None, public_id: str | None, system_id: str | None) -> None:
+        del name, public_id, system_id
+        raise _RejectError("has a DOCTYPE (DTDs and entity declarations are refused for safety)")
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if self.done:
+            return
+        if tag == "testcase":
+            self.done = True
+        elif tag == "property":
+            self.property = attrib
+            self.text = []
+
+    def data(self, text: str) -> None:
+        if self.property is not None:
+            self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        if self.done:
+            return
+        if tag == "property" and self.property is not None:
+            name = self.property.get("name")
+            value = self.property.get("value")
+            if name is not None and name not in self.properties:
+                self.properties[name] = value if value is not None else "".join(self.text)
+            self.property = None
+        elif tag == "testsuite":
+            self.done = True
+
+    def close(self) -> None:
+        return None
+
+
+def suite_properties(path: Path) -> dict[str, str]:
+    """Properties of the report's first `<testsuite>` (or of the root) that come before its
+    first `<testcase>`: `{name: value}`, the first of each name. Reads only the head of the
+    file (plain or gzip, told by its magic bytes). A file this cannot read gives `{}`: reading
+    the whole report says what is wrong with it."""
+    target = _HeadTarget()
+    options: dict[str, Any] = {
+        "target": target,
+        "resolve_entities": "internal",
+        "no_network": True,
+        "load_dtd": False,
+        "huge_tree": False,
+        "recover": False,
+    }
+    parser = etree.XMLParser(**options)
+    try:
+        for chunk in _chunks(path, _HEAD_CHUNK):
+            parser.feed(chunk)
+            if target.done:
+                break
+    except (_RejectError, etree.XMLSyntaxError, BadInputError):
+        return {}
+    return target.properties
 
 
 def iter_timing_rows(path: Path) -> Iterator[Row | SuiteSummary | Warning_]:

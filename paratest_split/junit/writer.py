@@ -13,11 +13,20 @@ which Jenkins' JUnit plugin reads: a passed test that failed earlier carries one
 `<flakyFailure>`/`<flakyError>` per failed attempt; a test that never passed has
 `<failure>`/`<error>` plus one `<rerunFailure>`/`<rerunError>` per earlier attempt. A case's
 `time` is its final attempt's (Surefire's convention, and what timing history must learn); the
-suite and root `time` add every attempt, which is the time the shards really spent.
+suite and root `time` add every attempt, which is the time the shards really spent. An attempt
+without a real duration (`Attempt.time_known` False: the report had none, or paratest-split
+made the result up) is written without a `time` attribute (both vendored schemas allow that)
+and adds nothing to the totals, so it can never become a 0 s timing in a history.
+
+Unwritable targets: `ReportWriter` raises `UsageError` naming the path (and the flag it came
+from) before any case is added when the target's directory cannot be created or written, and
+when writing the file fails at the end, it saves the report in the temporary directory and
+names that copy in the error, so results already computed are never lost silently.
 """
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import os
 import re
@@ -28,22 +37,30 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+from paratest_split.errors import UsageError
 from paratest_split.model import Attempt, CaseResult, Outcome
+
+GZIP_LEVEL = 6  # level 9 costs about twice the time for a few percent on XML
+_SPOOL_BUFFER = 1 << 22
+_HAS_PREAD = hasattr(os, "pread")
 
 _XML_UNSAFE = {c: None for c in range(32) if c not in (9, 10, 13)} | {0xFFFE: None, 0xFFFF: None}
 _SURROGATE = re.compile("[\ud800-\udfff]").search
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_ATTR_ESCAPES = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\n": "&#10;",
-        "\r": "&#13;",
-        "\t": "&#9;",
-    }
-)
+
+
+def _escape_text(text: str) -> str:
+    # str.replace runs at memchr speed; str.translate with a dict looks up every character
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_attr(text: str) -> str:
+    return (
+        _escape_text(text)
+        .replace('"', "&quot;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+        .replace("\t", "&#9;")
+    )
 
 
 def clean_text(text: str) -> str:
@@ -54,34 +71,33 @@ def clean_text(text: str) -> str:
     return cleaned
 
 
-def _clean(text: str) -> str:
-    # Fast path: almost every string is plain printable text.
-    if text.isprintable() and text.isascii():
-        return text
-    return clean_text(text)
-
-
-# Anything but printable ASCII without `"`, `&`, `<`, `>`: such a string needs no escaping.
-_ATTR_SPECIAL = re.compile(r"[^\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7e]").search
-_TEXT_SPECIAL = re.compile(r"[^\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]").search
+# What XML 1.0 cannot hold (`clean_text` drops or replaces it) ...
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]").search
+# ... plus what needs escaping. A string without any (nearly all) is written as it is.
+_ATTR_SPECIAL = re.compile(r"[\x00-\x1f\"&<>\ud800-\udfff\ufffe\uffff]").search
+_TEXT_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f&<>\ud800-\udfff\ufffe\uffff]").search
 _CLASSNAMES: dict[str, str] = {}
+
+
+def _clean(text: str) -> str:
+    return clean_text(text) if _UNSAFE(text) is not None else text
 
 
 def attr(text: str) -> str:
     """`text` escaped for a double-quoted XML attribute."""
     if _ATTR_SPECIAL(text) is None:
         return text
-    return _clean(text).translate(_ATTR_ESCAPES)
+    return _escape_attr(_clean(text))
 
 
 def text_node(text: str) -> str:
     """`text` escaped for element content."""
     if _TEXT_SPECIAL(text) is None:
         return text
-    return _clean(text).translate(_TEXT_ESCAPES)
+    return _escape_text(_clean(text))
 
 
-def _classname_attr(text: str) -> str:
+def classname_attr(text: str) -> str:
     """`attr` with a cache: a report repeats each classname many times."""
     cached = _CLASSNAMES.get(text)
     if cached is None:
@@ -100,18 +116,16 @@ class Totals:
     flaky: int = 0
     time: float = 0.0
 
-    def add_case(self, case: CaseResult) -> None:
-        self.tests += 1
+    def add_case(self, case: CaseResult, sign: int = 1) -> None:
+        """Count `case` in (`sign=-1`: out again) these totals."""
+        self.tests += sign
         outcome = case.final.outcome
-        self.failures += outcome is Outcome.FAILED
-        self.errors += outcome is Outcome.ERROR
-        self.skipped += outcome is Outcome.SKIPPED
+        self.failures += sign * (outcome is Outcome.FAILED)
+        self.errors += sign * (outcome is Outcome.ERROR)
+        self.skipped += sign * (outcome is Outcome.SKIPPED)
+        self.time += sign * spent(case)
         if case.earlier:
-            self.flaky += case.flaky
-            self.time += sum(a.time for a in case.earlier)
-        seconds = case.final.time
-        if seconds > 0:
-            self.time += seconds
+            self.flaky += sign * case.flaky
 
     def add(self, other: Totals) -> None:
         self.tests += other.tests
@@ -133,6 +147,15 @@ class Totals:
             "skipped": str(self.skipped),
             "time": _seconds(self.time),
         }
+
+
+def spent(case: CaseResult) -> float:
+    """Seconds the case's attempts really took: every attempt with a known, positive time."""
+    seconds = case.final.time if case.final.time_known and case.final.time > 0 else 0.0
+    for attempt in case.earlier:
+        if attempt.time_known and attempt.time > 0:
+            seconds += attempt.time
+    return seconds
 
 
 def _seconds(value: float) -> str:
@@ -157,7 +180,7 @@ def _open_tag(tag: str, attempt: Attempt, *, with_time: bool) -> str:
 
 
 def _attempt_xml(tag: str, attempt: Attempt, *, rerun: bool) -> str:
-    head = _open_tag(tag, attempt, with_time=rerun)
+    head = _open_tag(tag, attempt, with_time=rerun and attempt.time_known)
     if rerun:
         # Surefire nests the trace and output of a re-run inside the rerun element.
         inner = [f"<stackTrace>{text_node(attempt.details)}</stackTrace>"]
@@ -184,10 +207,16 @@ def case_xml(case: CaseResult, extra_properties: str = "") -> str:
     """
     final = case.final
     time = final.time
+    if not final.time_known:
+        written_time = ""
+    elif time >= 0:
+        written_time = f' time="{time:.3f}"'
+    else:
+        written_time = ' time="0.000"'
     head = (
-        f'<testcase classname="{_classname_attr(case.classname)}" name="{attr(case.name)}"'
+        f'<testcase classname="{classname_attr(case.classname)}" name="{attr(case.name)}"'
         + (f' file="{attr(case.file)}"' if case.file else "")
-        + (f' time="{time:.3f}"' if time >= 0 else ' time="0.000"')
+        + written_time
     )
     outcome = final.outcome
     if (
@@ -220,11 +249,79 @@ def case_xml(case: CaseResult, extra_properties: str = "") -> str:
     return "".join(body)
 
 
+def plain_case_head(classname: str, name: str, file: str | None, seconds: float) -> str:
+    """The start of `case_xml` for a passed case without attempts, texts or properties of its
+    own: `<testcase ... time="..."` without the closing `/>` or `>`."""
+    if file:
+        return (
+            f'<testcase classname="{classname_attr(classname)}" name="{attr(name)}" '
+            f'file="{attr(file)}" time="{seconds:.3f}"'
+        )
+    return (
+        f'<testcase classname="{classname_attr(classname)}" name="{attr(name)}" '
+        f'time="{seconds:.3f}"'
+    )
+
+
+# Parsed XML text holds no character XML cannot hold; of what needs escaping in an attribute,
+# only these can occur in it. "\x00" cannot, so it separates values joined for one pass.
+_PARSED_ATTR_SPECIAL = re.compile(r'[\t\n\r"&<>]').search
+
+
+def _parsed_attrs(values: list[str]) -> list[str]:
+    """`attr` of each value, for values read by an XML parser, at C speed."""
+    joined = "\x00".join(values)
+    if _PARSED_ATTR_SPECIAL(joined) is None:
+        return values
+    return _escape_attr(joined).split("\x00")
+
+
+def _classname_attrs(classnames: list[str]) -> list[str]:
+    try:
+        return list(map(_CLASSNAMES.__getitem__, classnames))
+    except KeyError:
+        return list(map(classname_attr, classnames))
+
+
+def plain_cases_xml(
+    classnames: list[str],
+    names: list[str],
+    files: list[str | None],
+    times: list[float],
+    tail: str,
+) -> list[str]:
+    """`plain_case_head(...) + tail` for many cases at once: the same text, but the work is
+    done by C loops. The values must come from an XML parser (see `_parsed_attrs`)."""
+    cattrs = _classname_attrs(classnames)
+    nattrs = _parsed_attrs(names)
+    tail = tail.replace("%", "%%")
+    if not any(files):
+        template = '<testcase classname="%s" name="%s" time="%.3f"' + tail
+        return list(map(template.__mod__, zip(cattrs, nattrs, times, strict=True)))
+    fattrs = [
+        f' file="{value}"' if value else ""
+        for value in _parsed_attrs([file or "" for file in files])
+    ]
+    template = '<testcase classname="%s" name="%s"%s time="%.3f"' + tail
+    return list(map(template.__mod__, zip(cattrs, nattrs, fattrs, times, strict=True)))
+
+
 @dataclass(kw_only=True)
 class _Suite:
     name: str
     totals: Totals = field(default_factory=Totals)
     chunks: list[tuple[int, int]] = field(default_factory=list)  # (start, end) in the spool
+
+
+def _cannot_write(
+    path: Path, flag: str | None, exc: OSError | str, saved: Path | None
+) -> UsageError:
+    reason = exc if isinstance(exc, str) else (exc.strerror or str(exc))
+    where = f"{flag} {path}" if flag else str(path)
+    message = f"{where}: cannot write the report: {reason}"
+    if saved is not None:
+        message += f"; the report was saved as {saved}"
+    return UsageError(message)
 
 
 class ReportWriter:
@@ -233,6 +330,15 @@ class ReportWriter:
     Use as a context manager, or call `close()` (writes the file, returns the root totals) or
     `abort()`. `properties` go on every suite (JUnit has no root-level properties). The file
     appears atomically (written beside it, then renamed); a `.gz` target is gzip-compressed.
+
+    `flag` is the option the path came from (`--output`), named in errors. An unwritable
+    target raises `UsageError` at once, unless `keep_on_error` (the caller already holds
+    results it cannot compute again): then the cases are spooled in the temporary directory and
+    `close` saves the report there and raises, naming the copy.
+
+    Besides `add`, a fast lane for callers that serialise cases themselves: `write_raw` appends
+    bytes to a suite (keeping `totals_of(suite)` right is then the caller's job), `exclude`
+    leaves a span of the spool out of the report, `read_raw` reads a span back.
     """
 
     def __init__(
@@ -241,25 +347,50 @@ class ReportWriter:
         *,
         name: str = "paratest-split",
         properties: Sequence[tuple[str, str]] = (),
+        flag: str | None = None,
+        keep_on_error: bool = False,
     ) -> None:
         self.path = path
         self.name = name
         self.properties = tuple(properties)
+        self.flag = flag
         self.totals = Totals()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, spool_name = tempfile.mkstemp(prefix=".spool-", suffix=".xml", dir=path.parent)
+        self._error: OSError | str | None = None
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(21, "is a directory")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, spool_name = tempfile.mkstemp(prefix=".spool-", suffix=".xml", dir=path.parent)
+        except OSError as exc:
+            if not keep_on_error:
+                raise _cannot_write(path, flag, exc, None) from None
+            self._error = exc
+            fd, spool_name = tempfile.mkstemp(prefix="paratest-spool-", suffix=".xml")
         self._spool_path = Path(spool_name)
-        self._spool: BinaryIO = os.fdopen(fd, "w+b")
+        self._spool: BinaryIO = os.fdopen(fd, "w+b", buffering=_SPOOL_BUFFER)
         self._suites: dict[str, _Suite] = {}
         self._current: _Suite | None = None
         self._chunk_start = 0
         self._position = 0
+        self._excluded: list[tuple[int, int]] = []
         self._closed = False
+
+    @property
+    def position(self) -> int:
+        """Bytes spooled so far: where the next case starts."""
+        return self._position
 
     def suite(self, name: str) -> None:
         """Declare suite `name` (so an empty suite is still written)."""
         if name not in self._suites:
             self._suites[name] = _Suite(name=name)
+
+    def totals_of(self, suite: str) -> Totals:
+        """The totals of suite `suite` (created on first use), for `write_raw` callers."""
+        target = self._suites.get(suite)
+        if target is None:
+            target = self._suites[suite] = _Suite(name=suite)
+        return target.totals
 
     def add(self, suite: str, case: CaseResult) -> None:
         """Append one case to suite `suite` (created on first use)."""
@@ -267,6 +398,11 @@ class ReportWriter:
 
     def add_xml(self, suite: str, case: CaseResult, xml: str) -> None:
         """Append a case already serialised by `case_xml` (totals still come from `case`)."""
+        self.write_raw(suite, xml.encode("utf-8"))
+        self.totals_of(suite).add_case(case)
+
+    def write_raw(self, suite: str, data: bytes) -> int:
+        """Append serialised `<testcase>`s to suite `suite`; returns their start offset."""
         target = self._current
         if target is None or target.name != suite:
             self._end_chunk()
@@ -275,14 +411,38 @@ class ReportWriter:
                 target = self._suites[suite] = _Suite(name=suite)
             self._current = target
             self._chunk_start = self._position
-        data = xml.encode("utf-8")
+        start = self._position
         self._spool.write(data)
         self._position += len(data)
-        target.totals.add_case(case)
+        return start
+
+    def exclude(self, start: int, end: int) -> None:
+        """Leave spool bytes [start, end) (whole cases) out of the report."""
+        if end > start:
+            self._excluded.append((start, end))
+
+    def read_raw(self, start: int, end: int) -> bytes:
+        """Spool bytes [start, end), e.g. a case to fold with later results."""
+        self._spool.flush()
+        return self._pread(end - start, start)
+
+    def _pread(self, size: int, offset: int) -> bytes:
+        # pread: a buffered read after a seek would refill the whole buffer for a short span
+        if _HAS_PREAD:
+            return os.pread(self._spool.fileno(), size, offset)
+        spool = self._spool  # pragma: no cover - Windows has no pread
+        spool.seek(offset)
+        data = spool.read(size)
+        spool.seek(0, os.SEEK_END)
+        return data
 
     def _end_chunk(self) -> None:
         if self._current is not None and self._position > self._chunk_start:
-            self._current.chunks.append((self._chunk_start, self._position))
+            chunks = self._current.chunks
+            if chunks and chunks[-1][1] == self._chunk_start:
+                chunks[-1] = (chunks[-1][0], self._position)
+            else:
+                chunks.append((self._chunk_start, self._position))
         self._chunk_start = self._position
 
     def _suite_head(self, suite: _Suite) -> str:
@@ -304,42 +464,77 @@ class ReportWriter:
         for suite in self._suites.values():
             totals.add(suite.totals)
         self.totals = totals
-        fd, final_name = tempfile.mkstemp(prefix=".report-", suffix=".xml", dir=self.path.parent)
-        final = Path(final_name)
         try:
-            with os.fdopen(fd, "wb") as raw:
-                out: BinaryIO = raw
-                if self.path.name.endswith(".gz"):
-                    out = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)  # type: ignore[assignment]
-                self._assemble(out, totals)
-                if out is not raw:
-                    out.close()
-            final.replace(self.path)
-        except BaseException:
-            final.unlink(missing_ok=True)
-            raise
+            if self._error is not None:
+                saved = self._save_elsewhere(totals)
+                raise _cannot_write(self.path, self.flag, self._error, saved)
+            try:
+                self._write_to(self.path, totals)
+            except OSError as exc:
+                saved = self._save_elsewhere(totals)
+                raise _cannot_write(self.path, self.flag, exc, saved) from None
         finally:
             self._discard()
         return totals
+
+    def _write_to(self, path: Path, totals: Totals) -> None:
+        """Assemble the report beside `path`, then rename it into place."""
+        fd, final_name = tempfile.mkstemp(prefix=".report-", suffix=".xml", dir=path.parent)
+        final = Path(final_name)
+        try:
+            with os.fdopen(fd, "wb", buffering=_SPOOL_BUFFER) as raw:
+                if path.name.endswith(".gz"):
+                    with gzip.GzipFile(
+                        fileobj=raw, mode="wb", mtime=0, compresslevel=GZIP_LEVEL
+                    ) as packed:
+                        self._assemble(packed, totals)  # type: ignore[arg-type]  # binary IO
+                else:
+                    self._assemble(raw, totals)
+            final.replace(path)
+        except BaseException:
+            final.unlink(missing_ok=True)
+            raise
+
+    def _save_elsewhere(self, totals: Totals) -> Path | None:
+        """Write the report into the temporary directory; None if that fails too."""
+        suffix = ".xml.gz" if self.path.name.endswith(".gz") else ".xml"
+        try:
+            fd, name = tempfile.mkstemp(prefix="paratest-report-", suffix=suffix)
+            os.close(fd)
+            saved = Path(name)
+            self._write_to(saved, totals)
+        except OSError:
+            return None
+        return saved
 
     def _assemble(self, out: BinaryIO, totals: Totals) -> None:
         root_attrs = "".join(f' {k}="{v}"' for k, v in totals.attributes().items())
         out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
         out.write(f'<testsuites name="{attr(self.name)}"{root_attrs}>\n'.encode())
-        spool = self._spool
+        excluded = sorted(self._excluded)
+        starts = [start for start, _ in excluded]
         for suite in self._suites.values():
             out.write(self._suite_head(suite).encode("utf-8"))
             for start, end in suite.chunks:
-                spool.seek(start)
-                remaining = end - start
-                while remaining > 0:
-                    block = spool.read(min(remaining, 1 << 20))
-                    if not block:
-                        break
-                    out.write(block)
-                    remaining -= len(block)
+                # copy [start, end) minus the excluded spans inside it
+                i = bisect.bisect_left(starts, start)
+                position = start
+                while i < len(excluded) and excluded[i][0] < end:
+                    skip_start, skip_end = excluded[i]
+                    self._copy(out, position, skip_start)
+                    position = max(position, skip_end)
+                    i += 1
+                self._copy(out, position, end)
             out.write(b"</testsuite>\n")
         out.write(b"</testsuites>\n")
+
+    def _copy(self, out: BinaryIO, start: int, end: int) -> None:
+        while start < end:
+            block = self._pread(min(end - start, _SPOOL_BUFFER), start)
+            if not block:
+                break
+            out.write(block)
+            start += len(block)
 
     def _discard(self) -> None:
         self._closed = True
@@ -372,13 +567,18 @@ def write_report(
     *,
     name: str = "paratest-split",
     properties: Sequence[tuple[str, str]] = (),
+    flag: str | None = None,
 ) -> Totals:
     """Write `<testsuites name=...>` holding one `<testsuite>` per (suite name, cases).
 
     Suites of the same name are merged into one. `properties` go on every suite. The file
-    appears atomically; memory holds no cases. Returns the root totals.
+    appears atomically; memory holds no cases. Returns the root totals. The results are
+    already computed, so an unwritable `path` (named with `flag` in the `UsageError`) still
+    gets the report saved in the temporary directory (see `ReportWriter`).
     """
-    with ReportWriter(path, name=name, properties=properties) as writer:
+    with ReportWriter(
+        path, name=name, properties=properties, flag=flag, keep_on_error=True
+    ) as writer:
         for suite_name, cases in suites:
             writer.suite(suite_name)
             for case in cases:

@@ -19,7 +19,7 @@ import pytest
 
 from paratest_split.cli import main
 from paratest_split.identity import pytest_item
-from paratest_split.junit.reader import read_report
+from paratest_split.junit.reader import iter_timing_rows, read_report
 from paratest_split.junit.writer import write_report
 from paratest_split.manifest import write_plan
 from paratest_split.model import CaseResult, GroupBy, Plan, Shard
@@ -272,3 +272,47 @@ def test_timings_reads_the_stored_history(
         "tests/test_gamma.py",
     ]
     assert [r["tests"] for r in data["rows"]] == [3, 4, 2]
+
+
+def test_unwritable_outputs_are_usage_errors_before_merging(
+    run_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding 3: `merge -o /proc/nope/x.xml` was exit 3 with an internal error."""
+    code, _, err = _merge(run_dir, "results", "--no-plan", "-o", "/proc/nope/x.xml", capsys=capsys)
+    assert code == 4
+    assert err.strip().splitlines() == [
+        "paratest-split: error: -o/--out /proc/nope/x.xml: cannot write the report: "
+        "No such file or directory"
+    ]
+    code, _, err = _merge(
+        run_dir,
+        "results",
+        "--no-plan",
+        "-o",
+        "fine.xml",
+        "--summary-md",
+        "/proc/nope/s.md",
+        capsys=capsys,
+    )
+    assert code == 4
+    assert "--summary-md /proc/nope/s.md: cannot write" in err
+    assert not (run_dir / "fine.xml").exists()  # failed before the (long) merge
+
+
+def test_stored_history_does_not_learn_missing_tests(
+    run_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding 2: a missing test was stored with time 0.000 and became a 0 s timing."""
+    partial = run_dir / "only-0"
+    partial.mkdir()
+    (partial / "shard-0.xml").write_bytes((run_dir / "results" / "shard-0.xml").read_bytes())
+    hist = run_dir / "hist-missing"
+    code, _, _ = _merge(
+        run_dir, "only-0", "--plan", "plan", "-o", "m.xml", "--store", str(hist), capsys=capsys
+    )
+    assert code == 1
+    (stored,) = stored_runs(hist)
+    rows = {r[1]: r[3] for r in iter_timing_rows(stored) if isinstance(r, tuple)}
+    assert rows["test_slow"] is None  # planned in shard 2, no report: missing, no time
+    assert rows["test_one"] is not None
+    assert rows["test_one"] > 0

@@ -104,3 +104,13 @@ def test_bare_ids_get_a_key_from_their_form() -> None:
     assert checker.observe("tests.test_b.TestK", "test_z[1]", None, 0)
     assert checker.shard_of("pkg/x", "TestFoo", None) == 0
     assert checker.shard_of("pkg/x", "TestBar", None) is None
+
+
+def test_locate_records_like_observe_and_names_the_planned_shard() -> None:
+    checker = Checker(_plan([A], [B, F]))
+    assert checker.locate("tests.test_a", "test_two", None, None) == 1
+    assert checker.locate("tests.test_files", "test_x", "tests/test_files.py", 1) == 1
+    assert checker.locate("x", "unplanned", None, 0) is None
+    result = checker.result()
+    assert [m.item.id for m in result.missing] == [A.id]
+    assert result.unplanned == (("x", "unplanned"),)

@@ -80,3 +80,24 @@ def test_unreadable_report_is_bad_input(tmp_path: Path) -> None:
     broken.write_bytes(b"not gzip at all")
     with pytest.raises(BadInputError, match=r"junit\.xml\.gz"):
         store_report(broken, tmp_path / "h", 3)
+
+
+def test_made_up_results_never_become_history(tmp_path: Path) -> None:
+    """Finding 2: a missing test (no `time`) stored as history is not a 0 s timing."""
+    from paratest_split.history import load_history
+    from paratest_split.junit.reader import iter_timing_rows
+
+    report = tmp_path / "junit.xml"
+    made_up = CaseResult(
+        classname="c",
+        name="missing",
+        final=Attempt(outcome=Outcome.ERROR, type="missing", time_known=False),
+    )
+    ran = CaseResult(classname="c", name="ran", final=Attempt(outcome=Outcome.PASSED, time=3.0))
+    write_report(report, [("s", [made_up, ran])])
+    stored = store_report(report, tmp_path / "hist", 5)
+    rows = {r[1]: r[3] for r in iter_timing_rows(stored) if isinstance(r, tuple)}
+    assert rows == {"missing": None, "ran": 3.0}
+    history = load_history([stored])
+    assert history.estimate(("c", "ran")) == 3.0
+    assert history.estimate(("c", "missing")) is None

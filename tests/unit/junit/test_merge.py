@@ -5,10 +5,12 @@ from pathlib import Path
 
 import junitparser
 import pytest
+from lxml import etree
 
-from paratest_split.errors import BadInputError, ExitCode, NoTestsError
-from paratest_split.junit.merge import MISSING_SUITE, head_properties, merge_reports
-from paratest_split.junit.reader import read_report
+from paratest_split.errors import BadInputError, ExitCode, NoTestsError, UsageError
+from paratest_split.junit import merge as merge_module
+from paratest_split.junit.merge import MISSING_SUITE, merge_reports
+from paratest_split.junit.reader import iter_timing_rows, read_report, suite_properties
 from paratest_split.junit.writer import write_report
 from paratest_split.model import Attempt, CaseResult, GroupBy, Outcome, Plan, Shard, TestItem
 
@@ -73,6 +75,10 @@ def _plan(tests: list[list[str]], predicted: float = 3.0) -> Plan:
         discover="pytest",
         items=items,
     )
+
+
+def etree_parse(path: Path) -> etree._Element:
+    return etree.parse(str(path)).getroot()
 
 
 def _names(path: Path) -> list[str]:
@@ -245,8 +251,283 @@ def test_fail_on_flaky(tmp_path: Path) -> None:
     assert strict.exit_code is ExitCode.TESTS_FAILED
 
 
-def test_head_properties_reads_only_the_first_suite(tmp_path: Path) -> None:
+def test_suite_properties_reads_only_the_first_suite(tmp_path: Path) -> None:
     path = _shard(tmp_path / "r.xml", 4, [_case("x")], attempt=2)
-    assert head_properties(path) == {"paratest.shard": "4", "paratest.attempt": "2"}
+    assert suite_properties(path) == {"paratest.shard": "4", "paratest.attempt": "2"}
     (tmp_path / "junk.xml").write_text("<<<")
-    assert head_properties(tmp_path / "junk.xml") == {}
+    assert suite_properties(tmp_path / "junk.xml") == {}
+
+
+# -- review findings -----------------------------------------------------------------------
+
+
+def _raw(path: Path, body: str, props: str = "") -> Path:
+    """A report written by hand (what other tools write), `props` as suite properties."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    properties = f"<properties>{props}</properties>" if props else ""
+    path.write_text(
+        f'<?xml version="1.0"?><testsuites><testsuite name="s">{properties}{body}'
+        "</testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _opaque_plan(names: list[str]) -> Plan:
+    """A plan of opaque ids (the `lines` plugin: no classname, the id is the JUnit name)."""
+    return Plan(
+        shards=1,
+        group_by=GroupBy.TEST,
+        algorithm="lpt",
+        inputs_digest="x",
+        predicted_makespan_seconds=1.0,
+        lower_bound_seconds=1.0,
+        shards_detail=(Shard(index=0, predicted_seconds=1.0, tests=tuple(names)),),
+        unknown_tests=(),
+        discover="lines",
+        items=tuple(TestItem(id=n, name=n) for n in names),
+    )
+
+
+def test_opaque_ids_that_errored_or_skipped_are_seen_by_the_plan_check_and_written_once(
+    tmp_path: Path,
+) -> None:
+    """Finding 1: classname="" cases with <error>/<skipped> (which look like pytest's module
+    pseudo-cases) were left out of the plan check: reported missing AND written twice."""
+    names = ["smoke.login", "smoke.logout", "smoke.search"]
+    report = _raw(
+        tmp_path / "shard-0.xml",
+        '<testcase classname="" name="smoke.login" time="1"><error message="boom"/></testcase>'
+        '<testcase classname="" name="smoke.logout" time="2"><skipped/></testcase>'
+        '<testcase classname="" name="smoke.search" time="3"/>',
+    )
+    out = tmp_path / "m.xml"
+    result = merge_reports([report], out, plan=_opaque_plan(names), root=tmp_path)
+    assert result.completeness is not None
+    assert result.completeness.missing == ()
+    assert result.completeness.unplanned == ()
+    assert sorted(_names(out)) == names  # each once, no "missing" twin
+    assert (result.totals.tests, result.totals.errors, result.totals.skipped) == (3, 1, 1)
+    assert result.exit_code is ExitCode.TESTS_FAILED  # the error, not a missing test
+
+
+def test_made_up_missing_results_have_no_time(tmp_path: Path) -> None:
+    """Finding 2: a planned test without a result is written without `time` (not 0.000)."""
+    _shard(tmp_path / "shard-0.xml", 0, [_case("a1", time=2.0)])
+    out = tmp_path / "m.xml"
+    result = merge_reports(
+        [tmp_path / "shard-0.xml"], out, plan=_plan([["a1", "a2"]]), root=tmp_path
+    )
+    assert result.missing == 1
+    root = etree_parse(out)
+    missing = root.find(".//testcase[@name='a2']")
+    assert missing is not None
+    assert missing.get("time") is None
+    assert root.find(".//testcase[@name='a1']").get("time") == "2.000"  # type: ignore[union-attr]
+    cases, _, _ = read_report(out)
+    by_name = {c.name: c for c in cases}
+    assert not by_name["a2"].final.time_known
+    assert by_name["a1"].final.time_known
+    assert result.totals.time == 2.0
+    rows = [r for r in iter_timing_rows(out) if isinstance(r, tuple)]
+    assert sorted((r[1], r[3]) for r in rows) == [("a1", 2.0), ("a2", None)]
+
+
+def test_glob_expansion_is_in_natural_order_so_run_10_comes_after_run_9(tmp_path: Path) -> None:
+    """Finding 4: `run-*` expanded run-10 before run-9, so the older result won."""
+    _shard(tmp_path / "run-9" / "junit.xml", None, [_case("t", Outcome.FAILED, message="old")])
+    _shard(tmp_path / "run-10" / "junit.xml", None, [_case("t", time=0.5)])
+    out = tmp_path / "m.xml"
+    result = merge_reports(["run-*/junit.xml"], out, root=tmp_path)
+    (case,) = read_report(out)[0]
+    assert case.final.outcome is Outcome.PASSED
+    assert case.flaky
+    assert [a.message for a in case.earlier] == ["old"]
+    assert [r.path.parent.name for r in result.reports] == ["run-9", "run-10"]
+
+
+def test_attempt_then_shard_then_path_decide_the_order(tmp_path: Path) -> None:
+    """Finding 4: the attempt property first, then the shard, then the path order."""
+    # same attempt, different shards: shard 1 is later than shard 0 whatever the path order
+    _shard(tmp_path / "a.xml", 1, [_case("t", time=0.5)], attempt=1)
+    _shard(tmp_path / "b.xml", 0, [_case("t", Outcome.FAILED, message="in 0")], attempt=1)
+    # attempt 2 of shard 0 comes after both, though its path sorts first
+    _shard(tmp_path / "0.xml", 0, [_case("u", time=0.25)], attempt=2)
+    _shard(tmp_path / "c.xml", 0, [_case("u", Outcome.ERROR, message="first")], attempt=1)
+    out = tmp_path / "m.xml"
+    merge_reports([tmp_path], out, root=tmp_path)
+    cases = {c.name: c for c in read_report(out)[0]}
+    assert cases["t"].final.outcome is Outcome.PASSED
+    assert [a.message for a in cases["t"].earlier] == ["in 0"]
+    assert cases["u"].final.outcome is Outcome.PASSED
+    assert [a.message for a in cases["u"].earlier] == ["first"]
+
+
+def test_attempt_property_of_a_gzip_report_without_gz_suffix_is_read(tmp_path: Path) -> None:
+    """Finding 5: suite properties were read only from files named .gz; the reader tells
+    gzip by its magic bytes."""
+    packed = tmp_path / "r" / "second.xml"
+    _shard(tmp_path / "r" / "x.xml.gz", 3, [_case("t", time=0.5)], attempt=2)
+    (tmp_path / "r" / "x.xml.gz").rename(packed)
+    _shard(tmp_path / "r" / "z-first.xml", 3, [_case("t", Outcome.FAILED, message="x")], attempt=1)
+    assert suite_properties(packed) == {"paratest.shard": "3", "paratest.attempt": "2"}
+    out = tmp_path / "m.xml"
+    merge_reports([tmp_path / "r"], out, root=tmp_path)
+    (case,) = read_report(out)[0]
+    assert case.final.outcome is Outcome.PASSED  # attempt 2 wins though its path sorts first
+
+
+def test_suite_properties_refuses_a_doctype(tmp_path: Path) -> None:
+    path = tmp_path / "r.xml"
+    path.write_text(
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><testsuites><testsuite>'
+        '<properties><property name="paratest.shard" value="&a;"/></properties>'
+        "</testsuite></testsuites>"
+    )
+    assert suite_properties(path) == {}
+    text = tmp_path / "t.xml"
+    text.write_text(
+        '<testsuite><properties><property name="k">v</property></properties>'
+        '<testcase name="x"/><properties><property name="late" value="1"/></properties>'
+        "</testsuite>"
+    )
+    assert suite_properties(text) == {"k": "v"}
+
+
+def test_truncated_report_skipped_after_some_of_its_cases_leaves_none_behind(
+    tmp_path: Path,
+) -> None:
+    good = _shard(tmp_path / "good.xml", 0, [_case("x")])
+    cut = tmp_path / "cut.xml"
+    cut.write_text(
+        '<testsuites><testsuite name="s"><testcase classname="c" name="from-cut" time="1"/>'
+        '<testcase classname="c" name="x" time="1"/>'
+    )
+    out = tmp_path / "m.xml"
+    result = merge_reports([cut, good], out, root=tmp_path, skip_bad=True)
+    assert _names(out) == ["x"]
+    assert result.folded == 0
+    assert result.totals.tests == 1
+    assert [r.path.name for r in result.reports] == ["good.xml"]
+    assert "truncated" in result.skipped_reports[0]
+
+
+def test_unwritable_output_fails_before_reading_naming_path_and_flag(tmp_path: Path) -> None:
+    """Finding 3: an unwritable -o was an internal error (exit 3)."""
+    report = _shard(tmp_path / "shard-0.xml", 0, [_case("x")])
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for out in (blocker / "sub" / "m.xml", tmp_path):
+        with pytest.raises(UsageError) as info:
+            merge_reports([report], out, root=tmp_path)
+        assert str(info.value).startswith(f"-o/--out {out}: cannot write the report: ")
+        assert info.value.exit_code is ExitCode.USAGE_ERROR
+
+
+def _expected(reports: list[tuple[Path, int | None, int | None]]) -> dict[tuple[str, str], str]:
+    """Independent reference: every result of each key in (attempt, shard, given order, file
+    position) order, folded: the final outcome and the outcomes of the kept earlier failures."""
+    order = sorted(
+        range(len(reports)),
+        key=lambda i: (reports[i][2] or 1, -1 if reports[i][1] is None else reports[i][1], i),
+    )
+    results: dict[tuple[str, str], list[CaseResult]] = {}
+    for i in order:
+        for case in read_report(reports[i][0])[0]:
+            results.setdefault(case.key, []).append(case)
+    expected = {}
+    for key, cases in results.items():
+        attempts = [a for c in cases for a in (*c.earlier, c.final)]
+        earlier = [a.outcome.value for a in attempts[:-1] if a.outcome.is_bad]
+        expected[key] = "/".join([attempts[-1].outcome.value, *earlier])
+    return expected
+
+
+def _merged(out: Path) -> dict[tuple[str, str], str]:
+    cases, _, _ = read_report(out)
+    assert len({c.key for c in cases}) == len(cases)  # one case per key
+    return {
+        c.key: "/".join([c.final.outcome.value, *(a.outcome.value for a in c.earlier)])
+        for c in cases
+    }
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_many_reports_with_reruns_match_an_independent_fold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, collide: bool
+) -> None:
+    """Plain passes, failures, skips, repeats within and across files, several suites; with
+    `collide`, every key hash is the same (as if all collided): the result must not change."""
+    if collide:
+        monkeypatch.setattr(merge_module, "hash", lambda _: 7, raising=False)
+    outcomes = [Outcome.PASSED] * 5 + [Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR]
+    reports: list[tuple[Path, int | None, int | None]] = []
+    for index in range(6):
+        shard, attempt = index % 3, 1 + index // 3
+        cases = [
+            _case(
+                f"t{n}",
+                outcomes[(n * 7 + index) % len(outcomes)],
+                time=0.001 * (n + 1) + index,
+                classname=f"tests.m{n % 4}",
+            )
+            for n in range(index * 40, index * 40 + 120, 1 + index % 2)
+        ]
+        path = tmp_path / "in" / f"r{index}.xml"
+        write_report(
+            path,
+            [(f"suite{index % 2}", cases[:50]), ("other", cases[50:])],
+            properties=[("paratest.shard", str(shard)), ("paratest.attempt", str(attempt))],
+        )
+        reports.append((path, shard, attempt))
+    out = tmp_path / "m.xml"
+    result = merge_reports([p for p, _, _ in reports], out, root=tmp_path)
+    expected = _expected(reports)
+    assert _merged(out) == expected
+    assert result.totals.tests == len(expected)
+    assert result.folded == sum(1 for value in expected if _count(reports, value) > 1)
+    finals = [v.split("/")[0] for v in expected.values()]
+    assert result.totals.failures == finals.count("failed")
+    assert result.totals.errors == finals.count("error")
+    assert result.totals.skipped == finals.count("skipped")
+    assert sum(row.tests for row in result.shards) == len(expected)
+    assert sum(row.failed for row in result.shards) == finals.count("failed") + finals.count(
+        "error"
+    )
+    written = etree_parse(out)
+    assert int(written.get("tests") or 0) == len(expected)
+    assert sum(int(s.get("tests") or 0) for s in written) == len(expected)
+    assert sorted(result.failed) == sorted(
+        f"{k[0]}::{k[1]}" for k, v in expected.items() if v.split("/")[0] in ("failed", "error")
+    )
+
+
+def _count(reports: list[tuple[Path, int | None, int | None]], key: tuple[str, str]) -> int:
+    return sum(1 for path, _, _ in reports for c in read_report(path)[0] if c.key == key)
+
+
+def test_summary_lists_stay_exact_when_first_results_are_folded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-run shard takes its first results back out of the lists; the lists are refilled
+    from the other written cases (no entry lost at the list limit)."""
+    monkeypatch.setattr(merge_module, "LIST_LIMIT", 3)
+    monkeypatch.setattr(merge_module, "SLOWEST", 2)
+    first = [_case(f"f{n}", Outcome.FAILED, time=10.0 + n) for n in range(4)]
+    _shard(tmp_path / "a.xml", 0, first, attempt=1)
+    later = [_case(f"g{n}", Outcome.FAILED, time=1.0 + n) for n in range(4)]
+    _shard(tmp_path / "b.xml", 1, later, attempt=1)
+    # attempt 2 of shard 0: every f passes quickly now
+    _shard(tmp_path / "c.xml", 0, [_case(f"f{n}", time=0.5) for n in range(4)], attempt=2)
+    result = merge_reports([tmp_path], tmp_path / "o" / "m.xml", root=tmp_path)
+    assert result.failed == ("tests.test_m::g0", "tests.test_m::g1", "tests.test_m::g2")
+    assert result.flaky == ("tests.test_m::f0", "tests.test_m::f1", "tests.test_m::f2")
+    assert [(s.name, s.seconds) for s in result.slowest] == [("g3", 4.0), ("g2", 3.0)]
+    rows = {row.index: row for row in result.shards}
+    assert [(s.name, s.seconds) for s in rows[0].slowest] == [
+        ("f0", 0.5),
+        ("f1", 0.5),
+        ("f2", 0.5),
+    ]
+    assert (rows[0].tests, rows[0].failed, rows[0].flaky) == (4, 0, 4)
+    assert rows[0].actual_seconds == pytest.approx(4 * 0.5 + sum(10.0 + n for n in range(4)))

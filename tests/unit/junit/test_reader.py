@@ -12,16 +12,18 @@ import pytest
 
 from paratest_split.errors import BadInputError, ExitCode
 from paratest_split.junit.reader import (
-    TIME_PROPERTY,
+    PlainRun,
     expand_paths,
     is_pseudo_case,
+    iter_merge_items,
     iter_report,
     iter_timing_rows,
     parse_time,
+    read_fragment,
     read_report,
     time_known,
 )
-from paratest_split.model import Attempt, CaseResult, Outcome, SuiteSummary
+from paratest_split.model import Attempt, CaseResult, Outcome, SuiteSummary, Warning_
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "junit"
 
@@ -134,9 +136,11 @@ def test_surefire_flaky_and_rerun_attempts() -> None:
     flaky = cases["retriesPayment"]
     assert flaky.flaky
     assert flaky.properties == ()  # the suite's <properties> are not a case's
+    # Surefire writes no time on re-runs: such an attempt's time is not known
     assert flaky.earlier == (
         Attempt(
             outcome=F,
+            time_known=False,
             message="expected: <200> but was: <503>",
             type="org.opentest4j.AssertionFailedError",
             details=(
@@ -147,6 +151,7 @@ def test_surefire_flaky_and_rerun_attempts() -> None:
         ),
         Attempt(
             outcome=E,
+            time_known=False,
             message="Connection reset",
             type="java.net.SocketException",
             details=(
@@ -162,6 +167,7 @@ def test_surefire_flaky_and_rerun_attempts() -> None:
     assert rerun.earlier == (
         Attempt(
             outcome=F,
+            time_known=False,
             message="expected: <CANCELLED> but was: <PENDING>",
             type="org.opentest4j.AssertionFailedError",
             details="org.opentest4j.AssertionFailedError: expected: <CANCELLED> but was: <PENDING>",
@@ -368,6 +374,7 @@ def test_details_false_skips_texts_but_keeps_messages() -> None:
     assert cancel.earlier == (
         Attempt(
             outcome=F,
+            time_known=False,
             message="expected: <CANCELLED> but was: <PENDING>",
             type="org.opentest4j.AssertionFailedError",
         ),
@@ -396,24 +403,22 @@ def test_first_failure_or_error_decides(tmp_path: Path) -> None:
 def test_times_fixture() -> None:
     path = FIXTURES / "times.xml"
     cases, suites, warnings = read_report(path)
-    got = {
-        c.name: (c.final.time, time_known(c), dict(c.properties).get(TIME_PROPERTY)) for c in cases
-    }
+    got = {c.name: (c.final.time, time_known(c), c.final.time_known, c.properties) for c in cases}
     assert got == {
-        "plain": (1.5, True, None),
-        "thousands": (1234.5, True, None),
-        "thousands_int": (2000.0, True, None),
-        "decimal_comma": (0.5, True, None),
-        "german": (1234.5, True, None),
-        "spaces": (2.25, True, None),
-        "exponent": (0.001, True, None),
-        "missing": (0.0, False, "missing"),
-        "empty": (0.0, False, "missing"),
-        "nan": (0.0, False, "invalid"),
-        "negative": (0.0, False, "invalid"),
-        "infinite": (0.0, False, "invalid"),
-        "huge": (0.0, False, "invalid"),
-        "words": (0.0, False, "invalid"),
+        "plain": (1.5, True, True, ()),
+        "thousands": (1234.5, True, True, ()),
+        "thousands_int": (2000.0, True, True, ()),
+        "decimal_comma": (0.5, True, True, ()),
+        "german": (1234.5, True, True, ()),
+        "spaces": (2.25, True, True, ()),
+        "exponent": (0.001, True, True, ()),
+        "missing": (0.0, False, False, ()),
+        "empty": (0.0, False, False, ()),
+        "nan": (0.0, False, False, ()),
+        "negative": (0.0, False, False, ()),
+        "infinite": (0.0, False, False, ()),
+        "huge": (0.0, False, False, ()),
+        "words": (0.0, False, False, ()),
     }
     assert [str(w) for w in warnings] == [
         f"{path}: case 't.Times' 'nan': time 'NaN' is not finite; not used for timing",
@@ -779,3 +784,133 @@ def test_permission_denied_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(Path, "open", refuse)
     assert bad(path) == "cannot read the file: permission denied"
+
+
+# --------------------------------------------------------------------------------------------
+# Pseudo-cases, the merge stream, fragments
+
+
+def test_only_dotted_module_names_count_as_pytest_pseudo_cases(tmp_path: Path) -> None:
+    """Finding 1: opaque ids (classname "") that errored or skipped are real tests; timing
+    drops only pytest's module pseudo-cases, whose name is a dotted module path."""
+    assert is_pseudo_case("", "tests.integration.test_payments")
+    assert is_pseudo_case("", "my-tests.test_x")
+    assert not is_pseudo_case("", "login_works")  # no dot: an opaque id
+    assert not is_pseudo_case("", "tests/test_x.py")
+    assert not is_pseudo_case("", "tests.test_x.py::test_a[1]")
+    path = write(
+        tmp_path,
+        b'<testsuite name="s">'
+        b'<testcase classname="" name="tests.test_mod" time="0.1"><skipped/></testcase>'
+        b'<testcase classname="" name="login_works" time="2"><error message="x"/></testcase>'
+        b'<testcase classname="" name="logout_works" time="3"><skipped/></testcase>'
+        b'<testcase classname="" name="tests.also_fine" time="4"/>'
+        b"</testsuite>",
+    )
+    timing = [(r[1], r[3]) for r in iter_timing_rows(path) if isinstance(r, tuple)]
+    assert timing == [("login_works", 2.0), ("logout_works", 3.0), ("tests.also_fine", 4.0)]
+    # the full stream and the merge stream keep every case
+    assert [c.name for c in read_report(path)[0]] == [
+        "tests.test_mod",
+        "login_works",
+        "logout_works",
+        "tests.also_fine",
+    ]
+
+
+def _flatten(path: Path) -> list[tuple[str, str, str | None, str, Outcome, float, bool]]:
+    """iter_merge_items as (classname, name, file, suite, outcome, time, time_known) rows."""
+    result: list[tuple[str, str, str | None, str, Outcome, float, bool]] = []
+    for item in iter_merge_items(path):
+        if isinstance(item, PlainRun):
+            result.extend(
+                (c, n, f, item.suite, P, t, True)
+                for c, n, f, t in zip(
+                    item.classnames, item.names, item.files, item.times, strict=True
+                )
+            )
+        elif isinstance(item, CaseResult):
+            final = item.final
+            result.append(
+                (
+                    item.classname,
+                    item.name,
+                    item.file,
+                    item.suite,
+                    final.outcome,
+                    final.time,
+                    final.time_known,
+                )
+            )
+    return result
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.glob("*.xml*")))
+def test_merge_stream_carries_the_same_cases_as_iter_report(fixture: str) -> None:
+    path = FIXTURES / fixture
+    try:
+        cases, suites, warnings = read_report(path)
+    except BadInputError:
+        with pytest.raises(BadInputError):
+            list(iter_merge_items(path))
+        return
+    assert _flatten(path) == [
+        (c.classname, c.name, c.file, c.suite, c.final.outcome, c.final.time, c.final.time_known)
+        for c in cases
+    ]
+    merged_suites = [i for i in iter_merge_items(path) if isinstance(i, SuiteSummary)]
+    assert [(s.name, s.cases, s.time) for s in merged_suites] == [
+        (s.name, s.cases, s.time) for s in suites
+    ]
+    for ours, theirs in zip(merged_suites, suites, strict=True):
+        assert ours.case_time == pytest.approx(theirs.case_time)
+    assert [w for w in iter_merge_items(path) if isinstance(w, Warning_)] == warnings
+
+
+def test_merge_stream_runs_break_at_other_cases_suites_and_chunks(tmp_path: Path) -> None:
+    body = (
+        b"".join(b'<testcase classname="c" name="t%d" time="1"/>' % n for n in range(3))
+        + b'<testcase classname="c" name="bad" time="1"><failure/></testcase>'
+    )
+    data = (
+        b'<testsuites><testsuite name="a">' + body + b'<testcase classname="c" name="u" time="2"/>'
+        b'</testsuite><testsuite name="b" file="b.py"><testcase classname="c" name="v" time="3"/>'
+        b"</testsuite></testsuites>"
+    )
+    path = write(tmp_path, data)
+    shapes = [
+        (type(i).__name__, len(i) if isinstance(i, PlainRun) else None)
+        for i in iter_merge_items(path)
+        if not isinstance(i, Warning_)
+    ]
+    assert shapes == [
+        ("PlainRun", 3),
+        ("CaseResult", None),
+        ("PlainRun", 1),
+        ("SuiteSummary", None),
+        ("PlainRun", 1),
+        ("SuiteSummary", None),
+    ]
+    runs = [i for i in iter_merge_items(path) if isinstance(i, PlainRun)]
+    assert (runs[2].suite, runs[2].files) == ("b", ["b.py"])
+    # a big file: no run holds more than a chunk's worth of cases
+    many = b"".join(b'<testcase classname="c" name="n%d" time="1"/>' % n for n in range(40_000))
+    big = write(tmp_path, b"<testsuite>" + many + b"</testsuite>", "big.xml")
+    sizes = [len(i) for i in iter_merge_items(big) if isinstance(i, PlainRun)]
+    assert sum(sizes) == 40_000
+    assert len(sizes) > 1
+
+
+def test_read_fragment_reads_written_cases() -> None:
+    data = (
+        b'<testcase classname="c" name="a&amp;b" time="1.500"/>\n'
+        b'<testcase classname="c" name="t"><failure message="m" type="T">x</failure></testcase>'
+    )
+    cases = read_fragment(data, "spool")
+    assert [(c.name, c.final.outcome, c.final.time, c.final.time_known) for c in cases] == [
+        ("a&b", P, 1.5, True),
+        ("t", F, 0.0, False),
+    ]
+    assert cases[1].final.details == "x"
+    with pytest.raises(BadInputError):
+        read_fragment(b"<testcase", "spool")

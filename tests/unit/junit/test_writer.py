@@ -1,14 +1,23 @@
 from __future__ import annotations
 
 import gzip
+import tempfile
 from pathlib import Path
 
 import junitparser
 import pytest
 from lxml import etree
 
+from paratest_split.errors import UsageError
+from paratest_split.junit import writer as writer_module
 from paratest_split.junit.reader import read_report
-from paratest_split.junit.writer import ReportWriter, case_xml, write_report
+from paratest_split.junit.writer import (
+    ReportWriter,
+    case_xml,
+    plain_case_head,
+    plain_cases_xml,
+    write_report,
+)
 from paratest_split.model import Attempt, CaseResult, Outcome
 
 XSD_DIR = Path(__file__).parents[2] / "fixtures" / "xsd"
@@ -27,13 +36,16 @@ def _case(
     earlier: tuple[Attempt, ...] = (),
     properties: tuple[tuple[str, str], ...] = (),
     file: str | None = None,
-    **final: str,
+    message: str = "",
+    details: str = "",
+    stdout: str = "",
 ) -> CaseResult:
+    final = Attempt(outcome=outcome, time=time, message=message, details=details, stdout=stdout)
     return CaseResult(
         classname=classname,
         name=name,
         file=file,
-        final=Attempt(outcome=outcome, time=time, **final),
+        final=final,
         earlier=earlier,
         properties=properties,
     )
@@ -224,3 +236,126 @@ def test_negative_and_nan_times_are_written_as_zero() -> None:
     xml = case_xml(_case("t", time=float("nan")))
     assert 'time="0.000"' in xml
     assert 'time="0.000"' in case_xml(_case("t", time=-3.0))
+
+
+def test_unknown_times_are_written_without_time_and_not_counted(tmp_path: Path) -> None:
+    """Finding 2: a made-up or untimed result has no `time` (not 0.000); totals skip it."""
+    untimed = CaseResult(
+        classname="c",
+        name="missing",
+        final=Attempt(outcome=Outcome.ERROR, type="missing", message="not run", time_known=False),
+    )
+    retried = _case(
+        "retried",
+        time=2.0,
+        earlier=(Attempt(outcome=Outcome.FAILED, time=0.0, time_known=False, message="x"),),
+    )
+    xml = case_xml(untimed)
+    assert " time=" not in xml
+    assert "<rerunFailure" not in case_xml(retried)
+    assert '<flakyFailure message="x" type="">' in case_xml(retried)  # no time on the attempt
+    path = tmp_path / "r.xml"
+    totals = write_report(path, [("a", [untimed, retried, _case("ok", time=1.5)])])
+    assert totals.time == 3.5
+    root = etree.parse(str(path)).getroot()
+    assert root.get("time") == "3.500"
+    assert _schema("paratest-junit.xsd").validate(etree.parse(str(path)))
+    read, _, _ = read_report(path)
+    assert [(c.name, c.final.time_known) for c in read] == [
+        ("missing", False),
+        ("retried", True),
+        ("ok", True),
+    ]
+    assert read[1].earlier[0].time_known is False
+
+
+def test_unwritable_target_is_a_usage_error_naming_path_and_flag(tmp_path: Path) -> None:
+    """Finding 3: an unwritable output was an internal error with a traceback."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    target = blocker / "out" / "r.xml"
+    with pytest.raises(UsageError) as info:
+        ReportWriter(target, flag="--output")
+    assert str(info.value).startswith(f"--output {target}: cannot write the report: ")
+    assert info.value.exit_code == 4
+    with pytest.raises(UsageError) as info:
+        ReportWriter(tmp_path)  # a directory
+    assert str(info.value) == f"{tmp_path}: cannot write the report: is a directory"
+
+
+def test_results_already_computed_are_saved_elsewhere_when_the_target_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 3: `run --output` holds results it cannot compute again: never lose them."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    target = blocker / "r.xml"
+    with pytest.raises(UsageError) as info:
+        write_report(target, [("a", [_case("x"), FLAKY])], flag="--output")
+    message = str(info.value)
+    assert message.startswith(f"--output {target}: cannot write the report: ")
+    saved = Path(message.rsplit("; the report was saved as ", 1)[1])
+    assert saved.parent == tmp_path / "tmp"
+    cases, _, _ = read_report(saved)
+    assert [c.name for c in cases] == ["x", "test_flaky"]
+    assert not list((tmp_path / "tmp").glob("paratest-spool-*"))  # the spool is gone
+
+
+def test_failure_at_rename_saves_the_report_and_says_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    real_replace = Path.replace
+
+    def failing_replace(self: Path, target: Path) -> Path:
+        if Path(target).name == "r.xml":
+            raise OSError(28, "No space left on device")
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", failing_replace)
+    with pytest.raises(UsageError) as info:
+        write_report(tmp_path / "out" / "r.xml", [("a", [_case("x")])])
+    assert "No space left on device; the report was saved as " in str(info.value)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("pread", [True, False])
+def test_raw_writes_exclusions_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, pread: bool
+) -> None:
+    monkeypatch.setattr(writer_module, "_HAS_PREAD", pread)  # False: as on Windows
+    path = tmp_path / "r.xml"
+    with ReportWriter(path) as writer:
+        first = writer.write_raw("a", case_xml(_case("x")).encode())
+        second = writer.write_raw("a", case_xml(_case("y")).encode())
+        writer.totals_of("a").tests += 2
+        end = writer.position
+        assert writer.read_raw(second, end) == case_xml(_case("y")).encode()
+        writer.exclude(first, second)
+        writer.totals_of("a").tests -= 1
+        writer.add("a", _case("z"))  # appends after reading back
+    cases, _, _ = read_report(path)
+    assert [c.name for c in cases] == ["y", "z"]
+    assert etree.parse(str(path)).getroot().get("tests") == "2"
+
+
+def test_bulk_plain_cases_are_the_same_text_as_one_by_one() -> None:
+    classnames = ["a.B", "a.B", 'x"y&z', ""]
+    names = ["t1", 't&2<>"\t', "caf\u00e9\n%s", "n"]
+    files = [None, "p/q&r.py", None, None]
+    times = [0.1235, 1.0, 700.5, 0.0]
+    tail = '><properties><property name="k" value="50%"/></properties></testcase>\n'
+    bulk = plain_cases_xml(classnames, names, files, times, tail)
+    one = [
+        plain_case_head(*case) + tail for case in zip(classnames, names, files, times, strict=True)
+    ]
+    assert bulk == one
+    assert plain_cases_xml(classnames[:1], names[:1], [None], times[:1], tail) == one[:1]
+    # and plain_case_head is case_xml's text for such a case
+    plain = CaseResult(
+        classname="a.B", name='t&2<>"\t', file="f", final=Attempt(outcome=Outcome.PASSED, time=1.0)
+    )
+    assert case_xml(plain) == plain_case_head("a.B", 't&2<>"\t', "f", 1.0) + "/>\n"
