@@ -568,6 +568,7 @@ def write_report(
     name: str = "paratest-split",
     properties: Sequence[tuple[str, str]] = (),
     flag: str | None = None,
+    wall_time: float | None = None,
 ) -> Totals:
     """Write `<testsuites name=...>` holding one `<testsuite>` per (suite name, cases).
 
@@ -575,12 +576,21 @@ def write_report(
     appears atomically; memory holds no cases. Returns the root totals. The results are
     already computed, so an unwritable `path` (named with `flag` in the `UsageError`) still
     gets the report saved in the temporary directory (see `ReportWriter`).
+
+    `wall_time`: how long the runner really took. With a single suite it becomes that suite's
+    (and the root's) time when longer than the sum of the cases, as pytest writes its session
+    time: the difference is the start-up and per-test cost the planner learns.
     """
     with ReportWriter(
         path, name=name, properties=properties, flag=flag, keep_on_error=True
     ) as writer:
+        names: list[str] = []
         for suite_name, cases in suites:
             writer.suite(suite_name)
+            names.append(suite_name)
             for case in cases:
                 writer.add(suite_name, case)
+        if wall_time is not None and len(set(names)) == 1:
+            totals = writer.totals_of(names[0])
+            totals.time = max(totals.time, wall_time)
     return writer.totals

@@ -140,6 +140,7 @@ class _State:
     attempts: int = 0
     warnings: list[str] = field(default_factory=list)
     said_no_junit: bool = False
+    runner_seconds: float = 0.0  # wall time of the test processes (not hooks): the suite time
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -572,7 +573,7 @@ class _Engine:
         self, invocation: Invocation, *, progress: Path | None, deadline: float | None,
         on_tick: Callable[[], None] | None = None,
     ) -> ProcessResult:
-        return run_process(
+        result = run_process(
             invocation.argv,
             cwd=Path(invocation.cwd) if invocation.cwd else self.run_.workspace,
             env=self._runner_env(invocation, progress),
@@ -582,6 +583,8 @@ class _Engine:
             deadline=deadline,
             grace=self.settings.grace,
         )
+        self.state.runner_seconds += result.elapsed
+        return result
 
     def _note_process(self, process: ProcessResult) -> None:
         if process.stopped:
@@ -867,6 +870,10 @@ class _Engine:
             list(suites.items()),
             name=f"paratest-split shard {run.index}",
             properties=properties,
+            flag="--output",
+            # the runner's own wall time, so the next plan can learn the start-up and per-test
+            # cost that no testcase time carries (timings.learn_overheads)
+            wall_time=self.state.runner_seconds,
         )
         elapsed = time.monotonic() - self.started
         exit_code, message = self._verdict(len(self.tests), bad_tests, failed, flaky, elapsed)

@@ -359,3 +359,18 @@ def test_bulk_plain_cases_are_the_same_text_as_one_by_one() -> None:
         classname="a.B", name='t&2<>"\t', file="f", final=Attempt(outcome=Outcome.PASSED, time=1.0)
     )
     assert case_xml(plain) == plain_case_head("a.B", 't&2<>"\t', "f", 1.0) + "/>\n"
+
+
+def test_wall_time_becomes_the_single_suites_time_when_longer(tmp_path: Path) -> None:
+    path = tmp_path / "shard.xml"
+    cases = [_case("test_a", time=1.0), _case("test_b", time=2.0)]
+    totals = writer_module.write_report(path, [("pytest", cases)], wall_time=4.5)
+    assert totals.time == pytest.approx(4.5)
+    _, suites, _ = read_report(path)
+    assert [(s.time, s.cases, s.case_time) for s in suites] == [(4.5, 2, 3.0)]
+    # a shorter wall time (a parallel runner) never hides the cases' own time
+    writer_module.write_report(path, [("pytest", cases)], wall_time=1.0)
+    assert read_report(path)[1][0].time == pytest.approx(3.0)
+    # several suites: the wall time cannot be shared out, the suites keep their case sums
+    writer_module.write_report(path, [("a", cases[:1]), ("b", cases[1:])], wall_time=9.0)
+    assert sorted(s.time for s in read_report(path)[1] if s.name in ("a", "b")) == [1.0, 2.0]
