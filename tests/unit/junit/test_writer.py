@@ -373,4 +373,4 @@ def test_wall_time_becomes_the_single_suites_time_when_longer(tmp_path: Path) ->
     assert read_report(path)[1][0].time == pytest.approx(3.0)
     # several suites: the wall time cannot be shared out, the suites keep their case sums
     writer_module.write_report(path, [("a", cases[:1]), ("b", cases[1:])], wall_time=9.0)
-    assert sorted(s.time for s in read_report(path)[1] if s.name in ("a", "b")) == [1.0, 2.0]
+    assert sorted(s.time or 0.0 for s in read_report(path)[1] if s.name in ("a", "b")) == [1.0, 2.0]
