@@ -361,6 +361,14 @@ class Settings:
         default=False,
         metadata=opt("exit 1 when a test passed only on retry", commands=(*RUNNING, "merge")),
     )
+    strict_junit: bool = field(
+        default=False,
+        metadata=opt(
+            "write only what the Jenkins xunit junit-10.xsd allows: no testcase properties or "
+            "file (pytest's classname still names the module), no attempt times",
+            commands=("merge",),
+        ),
+    )
     per_test: bool = field(
         default=False,
         metadata=opt(

@@ -122,6 +122,7 @@ def handle(ctx: Context) -> int:
         root=ctx.cwd,
         skip_bad=settings.skip_bad_reports,
         fail_on_flaky=settings.fail_on_flaky,
+        strict=settings.strict_junit,
     )
     for warning in result.warnings:
         ctx.warn(str(warning))

@@ -26,7 +26,8 @@ merged by name. Every written case gets properties naming where its result came 
 `paratest.shard` and `paratest.attempt` when the report says (our `run` writes them as suite
 properties; a file named `shard-<i>.xml`, or in a directory named `shard-<i>`, is shard i),
 else `paratest.report` (the file); a folded case also names the report of each of its results
-(`paratest.report`).
+(`paratest.report`). With `strict` (`--strict-junit`) they are still spooled, and read back
+when folding, but the report leaves them out (`junit.strict`: only what junit-10.xsd allows).
 
 Planned tests without a result (with a plan) are written as `<error type="missing">` cases in
 a suite named `paratest-split missing`, without a `time` (they did not run: never history).
@@ -246,14 +247,23 @@ class _ShardAcc:
 
 
 class _Context:
-    """What every case of one input shares."""
+    """What every case of one input shares.
 
-    def __init__(self, source: _Input) -> None:
+    `strict`: the report will not show where each result came from, so it is not spooled
+    either (a plain pass is then `<testcase .../>`: less to write and to strip). Folding still
+    gets each case's own properties and file back from the spool.
+    """
+
+    def __init__(self, source: _Input, *, strict: bool = False) -> None:
         self.source = source
         self.shard = source.shard
         self.extra = _case_properties(source)
-        self.extra_xml = properties_xml(self.extra)
-        self.tail = f"><properties>{self.extra_xml}</properties></testcase>\n"
+        if strict:
+            self.extra_xml = ""
+            self.tail = "/>\n"
+        else:
+            self.extra_xml = properties_xml(self.extra)
+            self.tail = f"><properties>{self.extra_xml}</properties></testcase>\n"
         self.report_property = (REPORT_PROPERTY, str(source.path))
         self.fallback_suite = source.path.name
         self.per_case_shard = False  # set by the merger: unknown shard and a plan to ask
@@ -277,8 +287,11 @@ class _Merger:
     from the spool at the end, for the few records listed.
     """
 
-    def __init__(self, inputs: list[_Input], out: Path, *, plan: Plan | None, name: str) -> None:
+    def __init__(
+        self, inputs: list[_Input], out: Path, *, plan: Plan | None, name: str, strict: bool
+    ) -> None:
         self.inputs = inputs
+        self.strict = strict
         self.ordered = sorted(inputs, key=lambda source: source.sort_key)
         self.out = out
         self.plan = plan
@@ -312,7 +325,7 @@ class _Merger:
 
     # -- the pass over the inputs -------------------------------------------------------------
     def run(self) -> tuple[Totals, Completeness | None]:
-        with ReportWriter(self.out, name=self.name, flag=OUT_FLAG) as writer:
+        with ReportWriter(self.out, name=self.name, flag=OUT_FLAG, strict=self.strict) as writer:
             for source in self.ordered:
                 self.input_marks.append(len(self.hashes))
                 self._read(source, writer)
@@ -345,7 +358,7 @@ class _Merger:
     def _read(self, source: _Input, writer: ReportWriter) -> None:
         """Every case of one input: write first results, hold repeats, count."""
         self.processing = source
-        ctx = _Context(source)
+        ctx = _Context(source, strict=self.strict)
         ctx.per_case_shard = source.shard is None and self.checker is not None
         cases, case_seconds, suite_seconds = 0, 0.0, 0.0
         gc_was_enabled = gc.isenabled()
@@ -860,6 +873,7 @@ def merge_reports(
     skip_bad: bool = False,
     fail_on_flaky: bool = False,
     name: str = "paratest-split",
+    strict: bool = False,
 ) -> MergeResult:
     """Merge the JUnit reports at `paths` (files, directories, globs; .xml/.xml.gz) into `out`.
 
@@ -867,6 +881,10 @@ def merge_reports(
     `completeness` says what is missing, duplicated across shards and unplanned. Raises
     BadInputError (exit 10) for an unreadable input unless `skip_bad`, NoTestsError (exit 5)
     when no report is found and there is no plan to check against.
+
+    `strict` (`--strict-junit`): `out` holds only what the Jenkins xunit `junit-10.xsd` allows
+    (`junit.strict`): no testcase properties (so not where each result came from) or `file`, no
+    attempt times, no root `skipped`. Everything else, the result included, is the same.
     """
     files, warnings = find_inputs(paths, root=root or Path.cwd(), out=out)
     if not files and plan is None:
@@ -894,7 +912,7 @@ def merge_reports(
         )
     skipped: list[str] = []
     while True:
-        merger = _Merger(inputs, out, plan=plan, name=name)
+        merger = _Merger(inputs, out, plan=plan, name=name, strict=strict)
         try:
             totals, completeness = merger.run()
         except BadInputError as exc:

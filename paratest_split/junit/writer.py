@@ -18,6 +18,11 @@ without a real duration (`Attempt.time_known` False: the report had none, or par
 made the result up) is written without a `time` attribute (both vendored schemas allow that)
 and adds nothing to the totals, so it can never become a 0 s timing in a history.
 
+Strict mode (`strict=True`, `merge --strict-junit`): the report holds only what `junit-10.xsd`
+allows: the root has no `skipped`, and the cases are copied from the spool through
+`junit.strict.strip_blocks` (no testcase properties or `file`, no attempt times). The spool
+keeps everything, so `read_raw` is the same in both modes.
+
 Unwritable targets: `ReportWriter` raises `UsageError` naming the path (and the flag it came
 from) before any case is added when the target's directory cannot be created or written, and
 when writing the file fails at the end, it saves the report in the temporary directory and
@@ -31,13 +36,14 @@ import gzip
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
 from paratest_split.errors import UsageError
+from paratest_split.junit.strict import strip_blocks
 from paratest_split.model import Attempt, CaseResult, Outcome
 
 GZIP_LEVEL = 6  # level 9 costs about twice the time for a few percent on XML
@@ -331,6 +337,8 @@ class ReportWriter:
     `abort()`. `properties` go on every suite (JUnit has no root-level properties). The file
     appears atomically (written beside it, then renamed); a `.gz` target is gzip-compressed.
 
+    `strict`: write only what junit-10.xsd allows (see the module docstring).
+
     `flag` is the option the path came from (`--output`), named in errors. An unwritable
     target raises `UsageError` at once, unless `keep_on_error` (the caller already holds
     results it cannot compute again): then the cases are spooled in the temporary directory and
@@ -349,8 +357,10 @@ class ReportWriter:
         properties: Sequence[tuple[str, str]] = (),
         flag: str | None = None,
         keep_on_error: bool = False,
+        strict: bool = False,
     ) -> None:
         self.path = path
+        self.strict = strict
         self.name = name
         self.properties = tuple(properties)
         self.flag = flag
@@ -508,7 +518,10 @@ class ReportWriter:
         return saved
 
     def _assemble(self, out: BinaryIO, totals: Totals) -> None:
-        root_attrs = "".join(f' {k}="{v}"' for k, v in totals.attributes().items())
+        attributes = totals.attributes()
+        if self.strict:
+            del attributes["skipped"]  # junit-10.xsd: not on the root (each suite keeps its own)
+        root_attrs = "".join(f' {k}="{v}"' for k, v in attributes.items())
         out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
         out.write(f'<testsuites name="{attr(self.name)}"{root_attrs}>\n'.encode())
         excluded = sorted(self._excluded)
@@ -529,11 +542,16 @@ class ReportWriter:
         out.write(b"</testsuites>\n")
 
     def _copy(self, out: BinaryIO, start: int, end: int) -> None:
+        """Spool bytes [start, end) (whole cases) into the report."""
+        blocks = self._blocks(start, end)
+        out.writelines(strip_blocks(blocks) if self.strict else blocks)
+
+    def _blocks(self, start: int, end: int) -> Iterator[bytes]:
         while start < end:
             block = self._pread(min(end - start, _SPOOL_BUFFER), start)
             if not block:
                 break
-            out.write(block)
+            yield block
             start += len(block)
 
     def _discard(self) -> None:
@@ -569,6 +587,7 @@ def write_report(
     properties: Sequence[tuple[str, str]] = (),
     flag: str | None = None,
     wall_time: float | None = None,
+    strict: bool = False,
 ) -> Totals:
     """Write `<testsuites name=...>` holding one `<testsuite>` per (suite name, cases).
 
@@ -580,9 +599,11 @@ def write_report(
     `wall_time`: how long the runner really took. With a single suite it becomes that suite's
     (and the root's) time when longer than the sum of the cases, as pytest writes its session
     time: the difference is the start-up and per-test cost the planner learns.
+
+    `strict`: write only what junit-10.xsd allows (see `ReportWriter`).
     """
     with ReportWriter(
-        path, name=name, properties=properties, flag=flag, keep_on_error=True
+        path, name=name, properties=properties, flag=flag, keep_on_error=True, strict=strict
     ) as writer:
         names: list[str] = []
         for suite_name, cases in suites:

@@ -12,17 +12,19 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import junitparser
 import pytest
+from lxml import etree
 
 from paratest_split.cli import main
 from paratest_split.identity import pytest_item
 from paratest_split.junit.reader import iter_timing_rows, read_report
 from paratest_split.junit.writer import write_report
 from paratest_split.manifest import write_plan
-from paratest_split.model import CaseResult, GroupBy, Plan, Shard
+from paratest_split.model import CaseResult, GroupBy, Outcome, Plan, Shard
 from paratest_split.retry import fold
 from paratest_split.store import stored_runs
 
@@ -316,3 +318,232 @@ def test_stored_history_does_not_learn_missing_tests(
     assert rows["test_slow"] is None  # planned in shard 2, no report: missing, no time
     assert rows["test_one"] is not None
     assert rows["test_one"] > 0
+
+
+# -- --strict-junit: real pytest reports (xunit1: `file` and `record_property`), validated with
+# lxml against the pristine Jenkins xunit junit-10.xsd (tests/fixtures/xsd/).
+
+XSD_DIR = Path(__file__).parents[1] / "fixtures" / "xsd"
+STRICT_SUITE = {
+    "tests/test_a.py": """
+        import os, pathlib, sys, pytest
+        def test_flaky():
+            marker = pathlib.Path(os.environ["FLAKY_MARKER"])
+            if not marker.exists():
+                marker.write_text("failed once")
+                raise AssertionError('first attempt fails: <properties> file="x" time="1"')
+        def test_props(record_property):
+            record_property("owner", 'team "a" & b')
+            print("some output")
+        @pytest.mark.skip(reason="not today")
+        def test_skipped(): pass
+    """,
+    "tests/test_b.py": """
+        import pytest
+        def test_always_fails():
+            assert 1 == 2, '<flakyFailure type="" time="9"> " file="y"'
+        @pytest.mark.parametrize("x", ['q"d', "a&b"])
+        def test_params(x): pass
+    """,
+}
+STRICT_SHARDS = [
+    ["tests/test_a.py::test_flaky", "tests/test_a.py::test_props", "tests/test_a.py::test_skipped"],
+    [
+        "tests/test_b.py::test_always_fails",
+        'tests/test_b.py::test_params[q"d]',
+        "tests/test_b.py::test_params[a&b]",
+    ],
+    ["tests/test_c.py::test_never_reported"],
+]
+# What a default merged report holds beyond junit-10.xsd (tests/unit/junit/test_writer.py).
+EXTENSION_ERRORS = {
+    "testcase properties": "Element 'properties': This element is not expected",
+    "testcase file": "Element 'testcase', attribute 'file'",
+    "root skipped": "Element 'testsuites', attribute 'skipped'",
+    "attempt time": "attribute 'time': The attribute 'time' is not allowed",
+}
+
+
+def _pytest_xunit1(project: Path, ids: list[str], junit: Path, marker: Path) -> list[CaseResult]:
+    env = {**os.environ, "FLAKY_MARKER": str(marker), "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:paratest_split",
+            "-o",
+            "junit_family=xunit1",
+            "-o",
+            "junit_logging=system-out",
+            f"--junitxml={junit}",
+            *ids,
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    cases, _, _ = read_report(junit)
+    return cases
+
+
+@pytest.fixture(scope="module")
+def strict_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shard 0 as `run` writes it (its flaky test retried and folded); shard 1 as raw pytest
+    reports of two CI attempts (merge folds them: rerunFailure); shard 2 never reported."""
+    root = tmp_path_factory.mktemp("strict")
+    project = root / "project"
+    for rel, body in STRICT_SUITE.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(textwrap.dedent(body))
+    items = tuple(pytest_item(test) for shard in STRICT_SHARDS for test in shard)
+    plan = Plan(
+        shards=3,
+        group_by=GroupBy.TEST,
+        algorithm="lpt",
+        inputs_digest="strict",
+        predicted_makespan_seconds=0.2,
+        lower_bound_seconds=0.1,
+        shards_detail=tuple(
+            Shard(index=i, predicted_seconds=0.1, tests=tuple(t))
+            for i, t in enumerate(STRICT_SHARDS)
+        ),
+        unknown_tests=(),
+        discover="pytest",
+        items=items,
+    )
+    write_plan(plan, root / "plan")
+    marker = root / "flaky-marker"
+    first = _pytest_xunit1(project, STRICT_SHARDS[0], root / "raw" / "0-1.xml", marker)
+    again = _pytest_xunit1(
+        project, ["tests/test_a.py::test_flaky"], root / "raw" / "0-2.xml", marker
+    )
+    by_key = {c.key: [c] for c in first}
+    for case in again:
+        by_key[case.key].append(case)
+    write_report(
+        root / "results" / "shard-0.xml",
+        [("pytest", [fold(attempts) for attempts in by_key.values()])],
+        properties=[("paratest.shard", "0")],
+    )
+    (root / "rerun").mkdir()
+    _pytest_xunit1(project, STRICT_SHARDS[1], root / "results" / "shard-1.xml", marker)
+    _pytest_xunit1(project, STRICT_SHARDS[1], root / "rerun" / "shard-1.xml", marker)
+    return root
+
+
+def _strict_view(case: CaseResult) -> CaseResult:
+    """What a strict report says of a case of the default report."""
+    return replace(
+        case,
+        file=None,
+        properties=(),
+        earlier=tuple(replace(a, time=0.0, time_known=False) for a in case.earlier),
+    )
+
+
+def test_strict_junit_merge_validates_against_the_pristine_junit10_xsd(
+    strict_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    junit10 = etree.XMLSchema(etree.parse(str(XSD_DIR / "junit-10.xsd")))
+    extended = etree.XMLSchema(etree.parse(str(XSD_DIR / "paratest-junit.xsd")))
+    inputs = ("results", "rerun", "--plan", "plan")
+    code, loose_out, _ = _merge(strict_dir, *inputs, "-o", "loose.xml", capsys=capsys)
+    assert code == 1  # always failing, and one planned test never reported
+    # default mode unchanged: the four documented extensions, all of them, and nothing else
+    assert not junit10.validate(etree.parse(str(strict_dir / "loose.xml")))
+    errors = str(junit10.error_log).splitlines()
+    found = {kind for kind, text in EXTENSION_ERRORS.items() if any(text in e for e in errors)}
+    # (libxml2 stops checking a testcase's children at the unexpected `<properties>`, so the
+    # attempt times are not reported here: they are looked up below)
+    assert found >= {"testcase properties", "testcase file", "root skipped"}
+    assert [e for e in errors if not any(t in e for t in EXTENSION_ERRORS.values())] == []
+    loose_root = etree.parse(str(strict_dir / "loose.xml")).getroot()
+    attempts = [*loose_root.iter("flakyFailure", "rerunFailure")]
+    assert [a.get("time") is not None for a in attempts] == [True, True]
+    assert extended.validate(etree.parse(str(strict_dir / "loose.xml"))), extended.error_log
+
+    code, strict_out, _ = _merge(
+        strict_dir, *inputs, "-o", "strict.xml", "--strict-junit", capsys=capsys
+    )
+    assert code == 1
+    assert strict_out.replace("strict.xml", "loose.xml") == loose_out  # same merge, same summary
+    strict_doc = etree.parse(str(strict_dir / "strict.xml"))
+    assert junit10.validate(strict_doc), junit10.error_log
+    assert str(junit10.error_log) == ""  # zero errors, not even warnings
+
+    loose, loose_suites, _ = read_report(strict_dir / "loose.xml")
+    strict, strict_suites, _ = read_report(strict_dir / "strict.xml")
+    assert strict == [_strict_view(case) for case in loose]
+    assert [(s.name, s.time, s.cases) for s in strict_suites] == [
+        (s.name, s.time, s.cases) for s in loose_suites
+    ]
+    by_name = {case.name: case for case in strict}
+    flaky = by_name["test_flaky"]
+    assert flaky.flaky
+    assert [a.message for a in flaky.earlier] == [
+        'AssertionError: first attempt fails: <properties> file="x" time="1"'
+    ]
+    never = by_name["test_always_fails"]
+    assert never.final.outcome is Outcome.FAILED
+    assert len(never.earlier) == 1
+    assert '<flakyFailure type="" time="9"> " file="y"' in never.final.message
+    assert by_name["test_skipped"].final.outcome is Outcome.SKIPPED
+    assert "some output" in by_name["test_props"].final.stdout
+    assert by_name["test_never_reported"].final.type == "missing"
+    # what the default report had and the strict one leaves out
+    loose_by_name = {case.name: case for case in loose}
+    assert ("owner", 'team "a" & b') in loose_by_name["test_props"].properties
+    assert loose_by_name["test_props"].file == "tests/test_a.py"
+    assert loose_by_name["test_always_fails"].earlier[0].time_known
+    assert all(not c.properties and c.file is None for c in strict)
+    root = strict_doc.getroot()
+    assert root.get("skipped") is None
+    assert [s.get("skipped") for s in root] == [s.get("skipped") for s in loose_root]
+    xml = junitparser.JUnitXml.fromfile(str(strict_dir / "strict.xml"))
+    assert (xml.tests, xml.failures, xml.errors) == (7, 1, 1)
+
+    # the setting works from the environment too (PARATEST_STRICT_JUNIT)
+    monkeypatch.setenv("PARATEST_STRICT_JUNIT", "true")
+    code, _, _ = _merge(strict_dir, *inputs, "-o", "env.xml", capsys=capsys)
+    assert code == 1
+    assert (strict_dir / "env.xml").read_bytes() == (strict_dir / "strict.xml").read_bytes()
+
+
+def test_strict_history_still_knows_each_tests_file_from_pytests_classname(
+    strict_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A strict report kept with --store has no `file`: timings fall back on the classname."""
+    hist = strict_dir / "hist"
+    code, _, _ = _merge(
+        strict_dir,
+        "results",
+        "rerun",
+        "--no-plan",
+        "--strict-junit",
+        "-o",
+        "kept.xml",
+        "--store",
+        str(hist),
+        capsys=capsys,
+    )
+    assert code == 1
+    (stored,) = stored_runs(hist)
+    assert all(row[2] is None for row in iter_timing_rows(stored) if isinstance(row, tuple))
+    old = Path.cwd()
+    os.chdir(strict_dir)
+    try:
+        code = main(["timings", "--history-dir", str(hist), "--by", "file", "--format", "json"])
+    finally:
+        os.chdir(old)
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert sorted((r["file"], r["tests"]) for r in rows) == [
+        ("tests/test_a.py", 3),
+        ("tests/test_b.py", 3),
+    ]

@@ -162,6 +162,25 @@ def test_pristine_junit10_schema_accepts_all_but_the_documented_extensions(tmp_p
         assert schema.validate(etree.ElementTree(suite)), schema.error_log
 
 
+def test_strict_mode_writes_none_of_the_extensions(tmp_path: Path) -> None:
+    """`merge --strict-junit`: the same report, and the pristine schema has nothing to say."""
+    cases = [FLAKY, NEVER, TRICKY, _case("p", properties=(("k", "v"),), file="tests/test_x.py")]
+    suites = [("a", cases), ("b", [_case("ok")]), ("empty", [])]
+    path = tmp_path / "r.xml"
+    write_report(path, suites, properties=[("paratest.shard", "0")], strict=True)
+    schema = _schema("junit-10.xsd")
+    assert schema.validate(etree.parse(str(path))), schema.error_log
+    read, _, _ = read_report(path)
+    assert [(c.name, c.final.outcome, c.file, c.properties) for c in read] == [
+        (c.name, c.final.outcome, None, ()) for c in [*cases, _case("ok")]
+    ]
+    assert [len(c.earlier) for c in read[:2]] == [2, 1]
+    assert not any(a.time_known for c in read for a in c.earlier)
+    # the default mode still writes them (the documented extensions above)
+    write_report(path, suites, properties=[("paratest.shard", "0")])
+    assert not schema.validate(etree.parse(str(path)))
+
+
 def test_extended_schema_accepts_whole_reports_with_properties(tmp_path: Path) -> None:
     path = tmp_path / "r.xml"
     cases = [FLAKY, NEVER, TRICKY, _case("p", properties=(("k", "v"),), file="tests/test_x.py")]
