@@ -66,7 +66,9 @@ def _add_settings_flags(parser: argparse.ArgumentParser, command: str) -> None:
         group.add_argument(*names, **kwargs)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (`only`) just one command's: importing every command module costs
+    a few hundred milliseconds that `run` on each executor should not pay."""
     parser = _Parser(
         prog="paratest-split",
         description="Split a slow test suite into N equal-time shards for parallel CI executors. "
@@ -74,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"paratest-split {__version__}")
     sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND", parser_class=_Parser)
-    for name in NAMES:
+    for name in NAMES if only is None else (only,):
         module = _command_module(name)
         command_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command_parser)
@@ -104,7 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
     try:
-        args = build_parser().parse_args(_with_default_command(args_list))
+        if args_list == ["--version"]:
+            print(f"paratest-split {__version__}")
+            return int(ExitCode.OK)
+        words = _with_default_command(args_list)
+        only = words[0] if words and words[0] in NAMES else None
+        args = build_parser(only).parse_args(words)
         settings_keys = set(config.FIELDS)
         flags = {
             k: (tuple(v) if isinstance(v, list) else v)
