@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _gen() -> object:
-    spec = importlib.util.spec_from_file_location("gen_readme", ROOT / "scripts" / "gen_readme.py")
+    spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "scripts" / "gen_docs.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -18,10 +18,12 @@ def _gen() -> object:
     return module
 
 
-def test_settings_table_is_up_to_date() -> None:
+def test_generated_docs_are_up_to_date() -> None:
     gen = _gen()
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert gen.render(text) == text, "run: python scripts/gen_readme.py"  # type: ignore[attr-defined]
+    assert gen.render_readme(text) == text, "run: python scripts/gen_docs.py"  # type: ignore[attr-defined]
+    reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    assert gen.render_reference(reference) == reference, "run: python scripts/gen_docs.py"  # type: ignore[attr-defined]
 
 
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one() -> None:
