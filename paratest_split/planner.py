@@ -485,6 +485,8 @@ def _check_ids(ids: Sequence[str], where: str, *, unique: bool = False) -> None:
         ordered = sorted(ids)
         twice = next(a for a, b in itertools.pairwise(ordered) if a == b)
         raise BadInputError(where, f"test id {twice!r} appears twice")
+    if not all(map(str.strip, ids)):
+        raise BadInputError(where, "a test id is empty or only white space")
     for start in range(0, len(ids), _CHUNK):
         text = "".join(ids[start : start + _CHUNK])
         if "\n" in text or "\r" in text:
