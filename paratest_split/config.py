@@ -33,12 +33,23 @@ PLANNING = ("split", "local", "pipeline")
 RUNNING = ("run", "local", "pipeline")
 
 
+MAX_SHARDS = 10_000  # more executors than any CI runs; a typo of 1e8 must not exhaust memory
+MAX_SECONDS = 7 * 24 * 3600.0  # durations, timeouts and overheads above a week are mistakes
+
+
 def _shards(text: str) -> int | str:
     if text == "auto":
         return text
     value = _int(text)
-    if value < 1:
-        raise ValueError("must be 'auto' or a whole number >= 1")
+    if not 1 <= value <= MAX_SHARDS:
+        raise ValueError(f"must be 'auto' or a whole number from 1 to {MAX_SHARDS}")
+    return value
+
+
+def _shard_count(text: str) -> int:
+    value = _shards(text)
+    if not isinstance(value, int):
+        raise ValueError("must be a whole number")  # noqa: TRY004 - parsers raise ValueError
     return value
 
 
@@ -72,6 +83,8 @@ def _float(text: str) -> float:
         raise ValueError(f"{text!r} is not a number") from None
     if value != value or value in (float("inf"), float("-inf")) or value < 0:  # noqa: PLR0124
         raise ValueError(f"{text!r} must be a finite number >= 0")
+    if value > MAX_SECONDS:
+        raise ValueError(f"{text!r} is more than a week ({MAX_SECONDS:.0f} s)")
     return value
 
 
@@ -303,7 +316,7 @@ class Settings:
     max_shards: int = field(
         default=64,
         metadata=opt(
-            "upper limit for --target-seconds", commands=PLANNING, parse=_nonneg_int, metavar="N"
+            "upper limit for --target-seconds", commands=PLANNING, parse=_shard_count, metavar="N"
         ),
     )
     skip_bad_reports: bool = field(

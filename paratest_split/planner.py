@@ -117,7 +117,9 @@ def _assign(
         try:  # let partition name the bad group
             partition.partition(list(zip(keys, weights, strict=True)), shards, algorithm=algorithm)
         except ValueError as exc:
-            raise UsageError(f"--algorithm {algorithm}: {exc}") from None
+            raise UsageError(
+                f"predicted durations overflow (check --test-overhead/--shard-overhead): {exc}"
+            ) from None
     try:
         return partition.place_canonical(keys, weights, shards, algorithm=algorithm)
     except ValueError as exc:

@@ -35,3 +35,45 @@ class Context:
 
     def info(self, message: str) -> None:
         print(message, file=self.stderr)
+
+
+def writable_dir(
+    path: Path, flag: str, given: str | None = None, *, create: bool = True
+) -> Path:
+    """Make sure `path` is (or, without `create`, can become) a directory we can write into,
+    before any work is done.
+
+    An output that fails only after a shard ran loses its results: say so up front, naming the
+    flag (exit 4).
+    """
+    import os
+    import tempfile
+
+    from paratest_split.errors import UsageError
+
+    try:
+        if not create:
+            existing = path
+            while not existing.exists() and existing != existing.parent:
+                existing = existing.parent
+            if not existing.is_dir():
+                raise NotADirectoryError(20, "not a directory")
+            if not os.access(existing, os.W_OK | os.X_OK):
+                raise PermissionError(13, "permission denied")
+            return path
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path, prefix=".paratest-check-"):
+            pass
+    except OSError as exc:
+        shown = given if given is not None else path
+        raise UsageError(f"{flag} {shown}: cannot write there: {exc.strerror or exc}") from None
+    return path
+
+
+def existing_dir(path: Path, flag: str, given: str | None = None) -> Path:
+    """`path` must be an existing directory (exit 4 naming the flag otherwise)."""
+    from paratest_split.errors import UsageError
+
+    if not path.is_dir():
+        raise UsageError(f"{flag} {given if given is not None else path}: no such directory")
+    return path

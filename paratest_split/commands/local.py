@@ -14,7 +14,7 @@ import argparse
 import json
 from typing import Any
 
-from paratest_split.commands import Context
+from paratest_split.commands import Context, existing_dir, writable_dir
 from paratest_split.local import progress as pg
 from paratest_split.local.session import LocalResult, combine, run_local
 
@@ -38,6 +38,12 @@ def handle(ctx: Context) -> int:
         command = command[1:]
     if command:
         settings = settings.replace(command=tuple(command))
+    # fail before any shard runs, not after all of them did
+    existing_dir(ctx.cwd / settings.root, "--root", settings.root)
+    writable_dir(ctx.cwd / settings.output, "--output", settings.output)
+    writable_dir(
+        ctx.cwd / settings.history_dir, "--history-dir", settings.history_dir, create=False
+    )
     live = None if settings.format == "text" else False
 
     def display(board: pg.Board) -> pg.Display:
@@ -61,12 +67,18 @@ def worker_rows(result: LocalResult) -> list[dict[str, Any]]:
     rows = []
     for worker in result.workers:
         indexes = [u.unit.index for u in worker.units]
-        tests = sum(stats[i].tests if i in stats else len(u.unit.tests)
-                    for i, u in zip(indexes, worker.units, strict=True))
-        failed = sum(stats[i].failed if i in stats else u.failed
-                     for i, u in zip(indexes, worker.units, strict=True))
-        flaky = sum(stats[i].flaky if i in stats else u.flaky
-                    for i, u in zip(indexes, worker.units, strict=True))
+        tests = sum(
+            stats[i].tests if i in stats else len(u.unit.tests)
+            for i, u in zip(indexes, worker.units, strict=True)
+        )
+        failed = sum(
+            stats[i].failed if i in stats else u.failed
+            for i, u in zip(indexes, worker.units, strict=True)
+        )
+        flaky = sum(
+            stats[i].flaky if i in stats else u.flaky
+            for i, u in zip(indexes, worker.units, strict=True)
+        )
         missing = sum(stats[i].missing for i in indexes if i in stats)
         if worker.error:  # the message itself is printed below the table
             status = _status(combine([worker.error_code, *(u.exit_code for u in worker.units)]))
@@ -74,17 +86,19 @@ def worker_rows(result: LocalResult) -> list[dict[str, Any]]:
             status = "idle (empty shard)" if result.mode == "static" else "idle"
         else:
             status = _status(combine([u.exit_code for u in worker.units]))
-        rows.append({
-            "worker": worker.index,
-            "units": len(worker.units),
-            "tests": tests,
-            "predicted_seconds": round(result.predicted.get(worker.index, 0.0), 3),
-            "actual_seconds": round(worker.elapsed, 3),
-            "failed": failed,
-            "flaky": flaky,
-            "missing": missing,
-            "status": status,
-        })
+        rows.append(
+            {
+                "worker": worker.index,
+                "units": len(worker.units),
+                "tests": tests,
+                "predicted_seconds": round(result.predicted.get(worker.index, 0.0), 3),
+                "actual_seconds": round(worker.elapsed, 3),
+                "failed": failed,
+                "flaky": flaky,
+                "missing": missing,
+                "status": status,
+            }
+        )
     return rows
 
 
@@ -138,11 +152,17 @@ def summary_text(result: LocalResult, workspaces: str) -> str:
             cells.insert(1, str(row["units"]))
         table.append(cells)
     widths = [max([len(h), *(len(r[i]) for r in table)]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.rjust(w) if i < len(headers) - 1 else h
-                       for i, (h, w) in enumerate(zip(headers, widths, strict=True)))]
+    lines = [
+        "  ".join(
+            h.rjust(w) if i < len(headers) - 1 else h
+            for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+        )
+    ]
     lines.extend(
-        "  ".join(c.rjust(w) if i < len(cells) - 1 else c
-                  for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        "  ".join(
+            c.rjust(w) if i < len(cells) - 1 else c
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
         for cells in table
     )
     if not table:
@@ -151,9 +171,9 @@ def summary_text(result: LocalResult, workspaces: str) -> str:
     lines.append("")
     workers = len(result.workers)
     mode = (
-        f"dynamic scheduling ({result.groups} groups in {result.plan.shards} units, "
-        "longest first)"
-        if result.mode == "dynamic" else "static plan"
+        f"dynamic scheduling ({result.groups} groups in {result.plan.shards} units, longest first)"
+        if result.mode == "dynamic"
+        else "static plan"
     )
     lines.append(f"mode: {mode}, {workers} workers, {workspaces} workspaces")
     if merge is not None:

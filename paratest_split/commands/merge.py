@@ -4,18 +4,23 @@ fold retried tests, check the result against the plan, summarise, keep it as his
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 from paratest_split.commands import Context
 from paratest_split.config import FIELDS
-from paratest_split.errors import UsageError
+from paratest_split.errors import ExitCode, Interrupted, ParatestError, UsageError
 from paratest_split.junit.merge import MergeResult, merge_reports
 from paratest_split.manifest import read_plan
 from paratest_split.model import Plan
 from paratest_split.report.html import render_html
 from paratest_split.report.summary import render_json, render_markdown, render_text
-from paratest_split.store import store_report
+from paratest_split.store import store_problem, store_report
 
 HELP = "merge shard JUnit reports into one; retried tests count once; check against the plan"
 
@@ -104,7 +109,59 @@ def _write(path_text: str, flag: str, text: str, ctx: Context) -> None:
         raise UsageError(f"{flag} {path}: {problem}") from None
 
 
+def _history(ctx: Context) -> Path:
+    history = Path(ctx.args.store or ctx.settings.history_dir)
+    return history if history.is_absolute() else ctx.cwd / history
+
+
+@contextlib.contextmanager
+def _abort_on_signals() -> Iterator[None]:
+    """SIGTERM/SIGINT (a cancelled CI job) raise `Interrupted` (exit 2): the report writer's
+    abort path removes its temporary files, and a partial report is never written. Without
+    this, SIGTERM would kill the process outright and leave a spool beside the output."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread (e.g. tests)
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        raise Interrupted(f"merge interrupted by {name}; its temporary files were removed")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _store(out: Path, history: Path, result: MergeResult, ctx: Context) -> int:
+    """Keep the merged report as history. A failure here (after the merge) is reported as
+    an error line that says what the merge itself found; the exit code stays the merge's
+    when tests failed, else it is 4: what was asked (--store) was not done."""
+    code = int(result.exit_code)
+    try:
+        stored = store_report(out, history, ctx.settings.keep)
+    except Interrupted:
+        raise
+    except ParatestError as exc:
+        verdict = "tests passed" if code == ExitCode.OK else f"tests failed, exit {code}"
+        print(
+            f"paratest-split: error: --store {history}: not stored: {exc} "
+            f"(the merged report {out} was written; {verdict})",
+            file=ctx.stderr,
+        )
+        return code or int(ExitCode.USAGE_ERROR)
+    ctx.info(f"stored as timing history: {stored}")
+    return code
+
+
 def handle(ctx: Context) -> int:
+    with _abort_on_signals():
+        return _handle(ctx)
+
+
+def _handle(ctx: Context) -> int:
     settings = ctx.settings
     out = Path(ctx.args.merge_out)
     if not out.is_absolute():
@@ -114,6 +171,11 @@ def handle(ctx: Context) -> int:
         _check_writable(ctx.args.summary_md, "--summary-md", ctx)
     if ctx.args.html:
         _check_writable(ctx.args.html, "--html", ctx)
+    history = _history(ctx) if ctx.args.store is not None else None
+    if history is not None:
+        problem = store_problem(history)
+        if problem is not None:
+            raise UsageError(f"--store {history}: cannot store the report there: {problem}")
     # an unwritable -o/--out fails at once too (junit.writer.ReportWriter)
     result: MergeResult = merge_reports(
         ctx.args.paths,
@@ -134,10 +196,6 @@ def handle(ctx: Context) -> int:
         _write(ctx.args.summary_md, "--summary-md", render_markdown(result), ctx)
     if ctx.args.html:
         _write(ctx.args.html, "--html", render_html(result), ctx)
-    if ctx.args.store is not None:
-        history = Path(ctx.args.store or settings.history_dir)
-        if not history.is_absolute():
-            history = ctx.cwd / history
-        stored = store_report(out, history, settings.keep)
-        ctx.info(f"stored as timing history: {stored}")
+    if history is not None:
+        return _store(out, history, result, ctx)
     return int(result.exit_code)

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from paratest_split import ci
-from paratest_split.commands import Context
+from paratest_split.commands import Context, existing_dir, writable_dir
 from paratest_split.manifest import PLAN_FILE, read_plan
 from paratest_split.plugins import load_discoverer
 from paratest_split.runner import events as ev
@@ -107,7 +107,8 @@ def handle(ctx: Context) -> int:
         command = command[1:]
     if command:
         settings = settings.replace(command=tuple(command))
-    root = _resolve(ctx.cwd, settings.root).resolve()
+    root = existing_dir(_resolve(ctx.cwd, settings.root).resolve(), "--root", settings.root)
+    output = writable_dir(_resolve(ctx.cwd, settings.output), "--output", settings.output)
     if (settings.setup or settings.teardown) and not settings.plan_hooks:
         ctx.warn(
             "setup/teardown run once per plan: in the plan/merge job or with --plan-hooks; "
@@ -119,7 +120,7 @@ def handle(ctx: Context) -> int:
         settings=settings,
         workspace=root,
         source=root,
-        output=_resolve(ctx.cwd, settings.output),
+        output=output,
         env=ctx.env,
         discoverer=load_discoverer(plan.discover),
         plan_hooks=settings.plan_hooks,

@@ -81,10 +81,12 @@ def summary_text(report: PlanReport, out: Path) -> str:
     total = sum(len(s.tests) for s in plan.shards_detail)
     counts = report.counts
     estimated = counts.get("siblings", 0) + counts.get("dir", 0) + counts.get("median", 0)
+    tests = f"{total} test" + ("" if total == 1 else "s")
+    shards = f"{plan.shards} shard" + ("" if plan.shards == 1 else "s")
     lines = [
         (
-            f"{total} tests in {plan.shards} shards (group by {plan.group_by.value}, "
-            f"{plan.algorithm}) -> {out}/plan.json"
+            f"{tests} in {shards} (group by {plan.group_by.value}, {plan.algorithm})"
+            f" -> {out}/plan.json"
         ),
         (
             f"history: {report.history_files} report file(s), {report.known_cases} known cases; "

@@ -73,3 +73,21 @@ def test_usage_error_names_the_command_once(capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err.strip()
     assert err.startswith("paratest-split: error: run: argument --retries")
     assert err.count("paratest-split") == 1
+
+
+def test_unusable_output_or_root_fails_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "ids.txt").write_text("a\n")
+    assert main(["--shards", "1", "--discover", "lines", "--lines-from", "ids.txt"]) == 0
+    marker = tmp_path / "ran"
+    command = ["--", "sh", "-c", f"touch {marker}"]
+    assert main(["run", "--index", "0", "--output", "afile", *command]) == 4
+    assert "--output afile: cannot write there" in capsys.readouterr().err
+    assert main(["run", "--index", "0", "--root", "nowhere", *command]) == 4
+    assert "--root" in capsys.readouterr().err
+    assert not marker.exists()
+    assert main(["local", "--shards", "1", "--discover", "lines", "--lines-from", "ids.txt", "--history-dir", "afile", "--", "true"]) == 4
+    assert "--history-dir afile" in capsys.readouterr().err

@@ -104,6 +104,12 @@ def test_negative_and_non_finite_numbers_are_rejected() -> None:
         read_env({"PARATEST_SHARDS": "0"})
     with pytest.raises(ConfigError, match="between 0 and 1"):
         read_env({"PARATEST_MAX_RETRY_FRACTION": "1.5"})
+    with pytest.raises(ConfigError, match="from 1 to 10000"):
+        read_env({"PARATEST_SHARDS": "100000000"})
+    with pytest.raises(ConfigError, match="from 1 to 10000"):
+        read_env({"PARATEST_MAX_SHARDS": "100000000"})
+    with pytest.raises(ConfigError, match="more than a week"):
+        read_env({"PARATEST_TEST_OVERHEAD": "1e308"})
 
 
 def test_explicit_config_must_exist(tmp_path: Path) -> None:
