@@ -24,7 +24,14 @@ import jinja2
 from paratest_split import config
 from paratest_split.config import Settings
 from paratest_split.errors import UsageError
-from paratest_split.runner.hooks import PLACEHOLDERS
+from paratest_split.runner.hooks import (
+    PLACEHOLDERS,
+    ShellContext,
+    cannot_place,
+    shell_literal,
+    shell_reference,
+    substitute_in_shell,
+)
 
 PROG = "paratest-split"
 # Stands for the shard index where a template splices it in (no argv item can hold NUL).
@@ -55,6 +62,7 @@ _NEVER_FORWARDED = frozenset(
 # The shell variable a rendered plan hook keeps its job's starting directory in (lower case: no
 # PARATEST_* configuration variable can be touched by it).
 SOURCE_VAR = "paratest_source"
+OUTPUT_VAR = "paratest_output"  # and the shard reports' directory under it
 # Placeholders that have no value in a job that runs once per plan.
 _NO_PLAN_VALUE = {
     "shard": "it runs once per plan, not in a shard",
@@ -83,36 +91,39 @@ def check_plan_hook(name: str, command: str | None) -> None:
 
 def plan_hook_command(command: str, *, shards: int, output: str) -> str:
     """A `setup`/`teardown` as the shell command a plan or merge job runs: placeholders filled
-    with shell words for that job, as `run`/`local` fill them (shell-quoted).
+    for that job by the same context-aware quoting as `run`/`local` (`runner.hooks`), so a
+    value stands as literal text wherever it is written (bare, '...', "...", `$(...)`...).
 
     `{source}` and `{workspace}` are the job's starting directory (its checkout), kept in a
     shell variable before the hook runs so a `cd` in the hook does not change them; `{output}`
-    is `output` (where the shard reports are, or will be) under that directory; `{shards}` is
-    the shard count."""
+    is `output` (where the shard reports are, or will be) under that directory, in a variable
+    too; `{shards}` is the shard count. A placeholder reaches the hook as a reference to its
+    variable, quoted for where it stands."""
+    variables = {"source": SOURCE_VAR, "workspace": SOURCE_VAR}
+    if not output.startswith("/"):
+        variables["output"] = OUTPUT_VAR
+    literals = {"shards": str(shards), "output": output}
+    used: set[str] = set()
 
-    def directory(path: str) -> str:
-        if path.startswith("/"):
-            return shlex.quote(path)
-        return f'"${SOURCE_VAR}"/' + shlex.quote(path)
-
-    words = {
-        "shards": shlex.quote(str(shards)),
-        "source": f'"${SOURCE_VAR}"',
-        "workspace": f'"${SOURCE_VAR}"',
-        "output": directory(output),
-    }
-    used_dir = False
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal used_dir
-        name = match.group(1)
-        if name not in words:  # check_plan_hook rejected these when the spec was built
+    def place(name: str, context: ShellContext) -> str:
+        if name in variables:
+            form = shell_reference(variables[name], context)
+            used.add(variables[name])
+        elif name in literals:
+            form = shell_literal(literals[name], context)
+        else:  # check_plan_hook rejected these when the spec was built
             raise UsageError(f"pipeline: placeholder {{{name}}} has no value here: {command!r}")
-        used_dir = used_dir or SOURCE_VAR in words[name]
-        return words[name]
+        if form is None:
+            raise UsageError(f"pipeline: {cannot_place(name, context, command)}")
+        return form
 
-    text = _PLACEHOLDER.sub(replace, command)
-    return f'{SOURCE_VAR}="$PWD"; {text}' if used_dir else text
+    text = substitute_in_shell(command, _PLACEHOLDER, place)
+    prefix = []
+    if used:
+        prefix.append(f'{SOURCE_VAR}="$PWD"; ')
+    if OUTPUT_VAR in used:
+        prefix.append(f'{OUTPUT_VAR}="${SOURCE_VAR}"/{shlex.quote(output)}; ')
+    return "".join(prefix) + text
 
 
 def subshell(command: str) -> str:

@@ -13,7 +13,7 @@ stage('plan') {
                       fingerprintArtifacts: false)
         sh 'pip install -e \'.[test]\''
         // setup: once per plan, before the split (never in the shard branches)
-        sh 'paratest_source="$PWD"; ./ci/shared-db.sh create --shards 3 --dir "$paratest_source" # 100% once'
+        sh 'paratest_source="$PWD"; ./ci/shared-db.sh create --shards 3 --dir "${paratest_source}" # 100% once'
         sh 'paratest-split split --shards 3 --out paratest-plan'
         stash name: 'paratest-plan', allowEmpty: true,
               includes: 'paratest-plan/**,.paratest/history/**'
@@ -65,7 +65,7 @@ stage('merge') {
             }
         } finally {
             // teardown: once per plan, after the merge whatever failed (never in the shards)
-            sh 'paratest_source="$PWD"; cd ci && ./shared-db.sh drop --reports "$paratest_source"/paratest-results --log "$HOME/db.log"'
+            sh 'paratest_source="$PWD"; paratest_output="$paratest_source"/paratest-results; cd ci && ./shared-db.sh drop --reports "${paratest_output}" --log "$HOME/db.log"'
         }
     }
 }

@@ -17,7 +17,7 @@ pipeline {
                               fingerprintArtifacts: false)
                 sh 'pip install -e \'.[test]\''
                 // setup: once per plan, before the split (never in the shard stages)
-                sh 'paratest_source="$PWD"; ./ci/shared-db.sh create --shards 3 --dir "$paratest_source" # 100% once'
+                sh 'paratest_source="$PWD"; ./ci/shared-db.sh create --shards 3 --dir "${paratest_source}" # 100% once'
                 sh 'paratest-split split --shards 3 --out paratest-plan'
                 stash name: 'paratest-plan', allowEmpty: true,
                       includes: 'paratest-plan/**,.paratest/history/**'
@@ -71,7 +71,7 @@ pipeline {
                 }
                 // teardown: once per plan, after every other post step, whatever failed
                 cleanup {
-                    sh 'paratest_source="$PWD"; cd ci && ./shared-db.sh drop --reports "$paratest_source"/paratest-results --log "$HOME/db.log"'
+                    sh 'paratest_source="$PWD"; paratest_output="$paratest_source"/paratest-results; cd ci && ./shared-db.sh drop --reports "${paratest_output}" --log "$HOME/db.log"'
                 }
             }
         }

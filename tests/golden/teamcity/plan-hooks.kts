@@ -32,7 +32,7 @@ object Plan : BuildType({
         // once per plan, before the split (never in the shard builds)
         script {
             name = "setup"
-            scriptContent = "paratest_source=\"\$PWD\"; ./ci/shared-db.sh create --shards 3 --dir \"\$paratest_source\" # 100%% once"
+            scriptContent = "paratest_source=\"\$PWD\"; ./ci/shared-db.sh create --shards 3 --dir \"\${paratest_source}\" # 100%% once"
         }
         script {
             name = "plan"
@@ -102,7 +102,7 @@ object Merge : BuildType({
         script {
             name = "teardown"
             executionMode = BuildStep.ExecutionMode.ALWAYS
-            scriptContent = "paratest_source=\"\$PWD\"; cd ci && ./shared-db.sh drop --reports \"\$paratest_source\"/paratest-results --log \"\$HOME/db.log\""
+            scriptContent = "paratest_source=\"\$PWD\"; paratest_output=\"\$paratest_source\"/paratest-results; cd ci && ./shared-db.sh drop --reports \"\${paratest_output}\" --log \"\$HOME/db.log\""
         }
     }
     features {

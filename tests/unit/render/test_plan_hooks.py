@@ -307,3 +307,49 @@ def test_k8s_pods_install_before_they_plan() -> None:
     docs = list(yaml.safe_load_all(text))  # PersistentVolumeClaim, shard Job, merge Job
     pod = docs[1]["spec"]["template"]["spec"]["containers"][0]["args"][0]
     assert pod.index("pip install -e .") < pod.index("paratest-split split")
+
+
+# (hook, what it prints: S for the job's directory, O for the reports' directory)
+_PLAN_HOOK_CONTEXTS = [
+    ("printf '%s\\n' {source} {output}", "S\nO"),
+    ("printf '%s\\n' '{source}' '{output}'", "S\nO"),
+    ('printf \'%s\\n\' "{source}" "{output}"', "S\nO"),
+    ("printf '%s\\n' \"at {source}/x\" 'in {output}/y'", "at S/x\nin O/y"),
+    ('echo "ws is $(basename {workspace})"', "ws is B"),
+    ('echo "ws is $(basename "{workspace}")"', "ws is B"),
+    ("echo \"ws is `basename '{workspace}'`\"", "ws is B"),
+    ('x=`basename {workspace}`; echo "$x"', "B"),
+    ('echo "${UNSET_:-{output}}"', "O"),
+    ("cat <<EOF\n{shards}: {output}\nEOF", "3: O"),
+    ("cd / && echo {source} {shards} # {output}", "S 3"),
+]
+
+
+@pytest.mark.parametrize(("hook", "expected"), _PLAN_HOOK_CONTEXTS)
+def test_plan_hook_values_stay_literal_wherever_they_stand(
+    tmp_path: Path, hook: str, expected: str
+) -> None:
+    checkout = tmp_path / "my checkout;touch PWNED;$(touch PWNED) 'q\" `touch PWNED`"
+    checkout.mkdir()
+    command = plan_hook_command(hook, shards=3, output="paratest results")
+    result = _run_sh(command, checkout)
+    assert result.returncode == 0, (command, result.stderr)
+    output = expected.replace("O", f"{checkout}/paratest results")
+    output = output.replace("S", str(checkout)).replace("B", checkout.name)
+    assert result.stdout == output + "\n"
+    assert not list(tmp_path.rglob("PWNED"))
+
+
+def test_plan_hook_values_that_cannot_be_placed_are_usage_errors() -> None:
+    with pytest.raises(
+        UsageError, match=r"pipeline: placeholder \{source\} stands inside a quoted"
+    ):
+        plan_hook_command("cat <<'EOF'\n{source}\nEOF", shards=3, output="o")
+    with pytest.raises(UsageError, match=r"\{output\} stands inside \$\(\(\.\.\.\)\) arithmetic"):
+        plan_hook_command("echo $(( {output} ))", shards=3, output="o")
+    assert plan_hook_command("echo $(( {shards} + 1 ))", shards=3, output="o") == (
+        "echo $(( 3 + 1 ))"
+    )
+    assert plan_hook_command("echo '{output}'", shards=3, output="/abs/o u") == (
+        "echo '''/abs/o u'''"  # close the quotes, the quoted word, reopen
+    )

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +14,9 @@ import pytest
 
 from paratest_split.errors import UsageError
 from paratest_split.runner.hooks import (
+    hook_env,
     run_hook,
+    shell_contexts,
     shell_script_index,
     substitute_arg,
     substitute_argv,
@@ -173,3 +177,178 @@ def test_a_hook_service_does_not_keep_the_interpreter_alive(tmp_path: Path) -> N
     assert time.monotonic() - started < 8
     assert "done" in done.stdout
     assert "Fatal" not in done.stderr
+
+
+# -- every quoting context, executed by a real shell ---------------------------------------------
+
+# Everything a shell could read as syntax; no trailing newline (`$(...)` would strip it).
+NASTY = (
+    '/w s/it\'s "q" $(touch PWNED) `touch PWNED` ;touch PWNED; a&&touch PWNED|'
+    " ${HOME} $HOME \\ \\n }{ ) ( # *?[x]\n\ttab\nEOF\nlast"
+)
+
+# (template writing the value to `out`, what `out` holds: V stands for the value)
+CONTEXTS = {
+    "bare": ("printf %s {workspace} > out", "V"),
+    "single": ("printf %s '{workspace}' > out", "V"),
+    "double": ('printf %s "{workspace}" > out', "V"),
+    "in-a-word": ("printf %s x{workspace}'y'\"z\" > out", "xVyz"),
+    "single-in-a-word": ("printf %s \"a\"'<{workspace}>'b > out", "a<V>b"),
+    "cmdsub": ('x=$(printf %s {workspace}); printf %s "$x" > out', "V"),
+    "cmdsub-in-double": ('printf %s "ws is $(printf %s {workspace})" > out', "ws is V"),
+    "single-in-cmdsub-in-double": ("printf %s \"$(printf %s '{workspace}')\" > out", "V"),
+    "double-in-cmdsub-in-double": ('printf %s "$(printf %s "{workspace}")" > out', "V"),
+    "nested-cmdsub": ('printf %s "$(printf %s "$(printf %s {workspace})")" > out', "V"),
+    "subshell-in-cmdsub": ('printf %s "$( (printf %s {workspace}) )" > out', "V"),
+    "case-in-cmdsub": ('printf %s "$(case a in a) printf %s {workspace};; esac)" > out', "V"),
+    "backticks": ('x=`printf %s {workspace}`; printf %s "$x" > out', "V"),
+    "backticks-in-double": ('printf %s "`printf %s {workspace}`" > out', "V"),
+    "double-in-backticks-in-double": ('printf %s "`printf %s "{workspace}"`" > out', "V"),
+    "single-in-backticks-in-double": ("printf %s \"`printf %s '{workspace}'`\" > out", "V"),
+    "double-in-backticks": ('x=`printf %s "{workspace}"`; printf %s "$x" > out', "V"),
+    "nested-backticks": ('x=`printf %s "\\`printf %s {workspace}\\`"`; printf %s "$x" > out', "V"),
+    "backticks-in-cmdsub": ('printf %s "$(printf %s "`printf %s {workspace}`")" > out', "V"),
+    "cmdsub-in-backticks": ('x=`printf %s "$(printf %s {workspace})"`; printf %s "$x" > out', "V"),
+    "parameter-default": ('printf %s "${PTS_UNSET_:-{workspace}}" > out', "V"),
+    "parameter-default-bare": ("printf %s ${PTS_UNSET_:-{workspace}} > out", "V"),
+    "heredoc": ("cat > out <<EOF\n<{workspace}>\nEOF", "<V>\n"),
+    "heredoc-cmdsub": ("cat > out <<-EOF\n\t$(printf %s {workspace})\nEOF", "V\n"),
+    "heredoc-double": ('cat > out <<EOF\n"{workspace}"\nEOF', '"V"\n'),
+    "after-heredoc": ("cat > /dev/null <<'EOF'\nx\nEOF\nprintf %s {workspace} > out", "V"),
+    "comment": ("printf %s {workspace} > out # {workspace}", "V"),
+    "after-a-comment": ("# it's {workspace}\nprintf %s {workspace} > out", "V"),
+}
+
+
+def _run_in(shell: str, template: str, value: str, cwd: Path) -> str:
+    if shell == "sh":  # the real path: run_hook through /bin/sh, PTS_* variables set
+        result = run_hook(
+            "setup_workspace", template, values={"workspace": value}, cwd=cwd, env=dict(os.environ)
+        )
+        assert result.ok, (result.command, result.process.output)
+    else:
+        script = substitute_shell(template, {"workspace": value})
+        env = {**os.environ, **hook_env({"workspace": value})}
+        done = subprocess.run(
+            [shell, "-c", script],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        assert done.returncode == 0, (script, done.stderr)
+    return (cwd / "out").read_text()
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+@pytest.mark.parametrize("case", sorted(CONTEXTS))
+def test_a_value_arrives_intact_and_runs_nothing_in_every_context(
+    tmp_path: Path, case: str, shell: str
+) -> None:
+    if shell == "bash" and shutil.which("bash") is None:
+        pytest.skip("no bash")
+    template, expected = CONTEXTS[case]
+    for value in (NASTY, "plain", "/with space/x", ""):
+        if not value and case.startswith("heredoc"):
+            continue  # an empty value is placed through PTS_WORKSPACE there: same result
+        assert _run_in(shell, template, value, tmp_path) == expected.replace("V", value)
+        assert not list(tmp_path.rglob("PWNED")), (case, value)
+
+
+def test_the_reported_injection_through_a_command_substitution_in_double_quotes(
+    tmp_path: Path,
+) -> None:
+    workspace = tmp_path / "b;touch PWNED;x"
+    workspace.mkdir()
+    lines: list[str] = []
+    result = run_hook(
+        "setup_workspace",
+        'echo "ws is $(basename {workspace})"',
+        values={"workspace": str(workspace)},
+        cwd=workspace,
+        env=dict(os.environ),
+        on_line=lines.append,
+    )
+    assert result.ok
+    assert lines == ["ws is b;touch PWNED;x"]
+    assert not list(tmp_path.rglob("PWNED"))
+    assert result.command == "echo \"ws is $(basename '" + str(workspace) + "')\""
+
+
+def test_where_a_literal_is_not_certain_a_hook_uses_its_own_variable() -> None:
+    values = {"workspace": "/w s", "shard": "3"}
+    assert substitute_shell('echo "${X:-{workspace}}"', values) == (
+        'echo "${X:-"${PTS_WORKSPACE}"}"'
+    )
+    assert substitute_shell("cat <<EOF\n{workspace}\nEOF", {"workspace": "EOF"}) == (
+        "cat <<EOF\n${PTS_WORKSPACE}\nEOF"
+    )
+    # a plain word is the same text anywhere
+    assert substitute_shell("echo ${X:-{shard}} $(( {shard} + 1 ))", values) == (
+        "echo ${X:-3} $(( 3 + 1 ))"
+    )
+    assert hook_env({"workspace": "/w s", "shard": "3", "other": "x"}) == {
+        "PTS_SHARD": "3",
+        "PTS_WORKSPACE": "/w s",
+    }
+
+
+def test_a_heredoc_value_cannot_end_the_heredoc_early(tmp_path: Path) -> None:
+    lines: list[str] = []
+    result = run_hook(
+        "setup",
+        "cat <<EOF\n{workspace}\nEOF\necho end",
+        values={"workspace": "EOF\ntouch PWNED"},
+        cwd=tmp_path,
+        env=dict(os.environ),
+        on_line=lines.append,
+    )
+    assert result.ok
+    assert lines == ["EOF", "touch PWNED", "end"]
+    assert not list(tmp_path.rglob("PWNED"))
+
+
+@pytest.mark.parametrize(
+    ("script", "where"),
+    [
+        ("echo ${X:-{workspace}}", r"inside a \$\{\.\.\.\} expansion"),
+        ("echo $(( {workspace} ))", r"inside \$\(\(\.\.\.\)\) arithmetic"),
+        ("cat <<EOF\n{workspace}\nEOF", "inside a here-document"),
+        ("cat <<'EOF'\n{workspace}\nEOF", "inside a quoted here-document"),
+        ("echo \\{workspace}", "right after a backslash"),
+        ("echo $'{workspace}'", "where its shell quoting cannot be told for sure"),
+    ],
+)
+def test_without_a_variable_an_uncertain_place_is_a_usage_error(script: str, where: str) -> None:
+    argv = ("sh", "-c", script)
+    with pytest.raises(UsageError, match=rf"placeholder \{{workspace\}} stands {where}"):
+        substitute_argv(argv, {"workspace": "/w s;x\nEOF\n$(id)"})
+    assert substitute_argv(argv, {"workspace": "7"})[2] == script.replace("{workspace}", "7")
+
+
+def test_no_variable_holds_a_value_in_arithmetic_or_a_quoted_heredoc() -> None:
+    with pytest.raises(UsageError, match="arithmetic"):
+        substitute_shell("echo $(( {workspace} + 1 ))", {"workspace": "a[$(id)]"})
+    with pytest.raises(UsageError, match="quoted here-document"):
+        substitute_shell("cat <<'EOF'\n{workspace}\nEOF", {"workspace": "a\nEOF"})
+    assert substitute_shell("cat <<'EOF'\n{workspace}\nEOF", {"workspace": "a $b"}) == (
+        "cat <<'EOF'\na $b\nEOF"
+    )
+
+
+def test_shell_contexts() -> None:
+    text = 'a {x} \'{x}\' "{x}" $({x} "{x}") `{x}` ${v:-{x}} # {x}\n$(({x}))'
+    kinds = [(c.kind, c.backticks) for c in shell_contexts(text, re.compile(r"\{(x)\}")).values()]
+    assert kinds == [
+        ("bare", ()),
+        ("single", ()),
+        ("double", ()),
+        ("bare", ()),
+        ("double", ()),
+        ("bare", (False,)),
+        ("param", ()),
+        ("comment", ()),
+        ("arith", ()),
+    ]
