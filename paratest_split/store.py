@@ -58,9 +58,14 @@ def store_report(
     """
     moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     name = f"{moment:%Y%m%dT%H%M%SZ}-{_digest(report)}.xml.gz"
-    history_dir.mkdir(parents=True, exist_ok=True)
     target = history_dir / name
-    fd, tmp_name = tempfile.mkstemp(prefix=".store-", suffix=".tmp", dir=history_dir)
+    try:
+        history_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".store-", suffix=".tmp", dir=history_dir)
+    except OSError as exc:
+        raise BadInputError(
+            history_dir, f"cannot store the report: {exc.strerror or exc}"
+        ) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as raw:
@@ -83,6 +88,20 @@ def store_report(
         ) from None
     prune(history_dir, keep)
     return target
+
+
+def store_problem(history_dir: Path) -> str | None:
+    """Why `store_report` could not store into `history_dir` (None: it can), checked before a
+    long merge: not a directory, cannot be created, not writable. Creates the directory."""
+    try:
+        if history_dir.exists() and not history_dir.is_dir():
+            raise NotADirectoryError(20, "not a directory")
+        history_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(history_dir, os.W_OK | os.X_OK):
+            raise PermissionError(13, "permission denied")
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    return None
 
 
 def prune(history_dir: Path, keep: int) -> list[Path]:

@@ -21,7 +21,12 @@ shard): by the report's `paratest.attempt` suite property (a report without one 
 attempt 1), then by its shard (`paratest.shard`; a report of unknown shard first), then by
 input order: the order the paths were given in, each directory or glob expanded in natural
 path order (`run-9` before `run-10`); then by position in the file. The last one is the
-verdict; earlier failures become `flakyFailure`/`rerunFailure` (Surefire style). Suites are
+verdict; earlier failures become `flakyFailure`/`rerunFailure` (Surefire style). Results of
+one key inside ONE report are not attempts (pytest-subtests, a teardown error as a second case,
+Jest/Cypress tests of the same describe+title in two spec files): like `run`
+(`runner.results.dedupe`) they are combined into the one with the worst outcome first, so a
+failure never becomes a flaky pass. A folded case goes to the suite of its last result (its
+own suite, else its report's file name); a suite left with no case is not written. Suites are
 merged by name. Every written case gets properties naming where its result came from:
 `paratest.shard` and `paratest.attempt` when the report says (our `run` writes them as suite
 properties; a file named `shard-<i>.xml`, or in a directory named `shard-<i>`, is shard i),
@@ -79,7 +84,7 @@ LIST_LIMIT = 200  # names kept for failed/flaky/unplanned lists (counts are alwa
 SLOWEST = 10
 SLOWEST_PER_SHARD = 3
 
-_SHARD_NAME = re.compile(r"^shard-(\d+)(?:\.xml(?:\.gz)?)?$")
+_SHARD_NAME = re.compile(r"^shard-([0-9]+)(?:\.xml(?:\.gz)?)?$")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -167,6 +172,8 @@ class MergeResult:
 # -- reading ---------------------------------------------------------------------------------
 
 _DIGITS = re.compile(r"(\d+)")
+# how `run` ranks the outcomes of one test's results in one report (runner.results.dedupe)
+_RANK = {Outcome.SKIPPED: 0, Outcome.PASSED: 1, Outcome.FAILED: 2, Outcome.ERROR: 3}
 
 
 def natural_key(text: str) -> tuple[tuple[int, str], ...]:
@@ -177,19 +184,78 @@ def natural_key(text: str) -> tuple[tuple[int, str], ...]:
     )
 
 
+_NUMBER_LIMIT = 2**31  # shard numbers go into array("i"); nothing real comes near
+_ASCII_NUMBER = re.compile(r"[0-9]+")
+
+
 def _as_int(text: str | None) -> int | None:
+    """A shard or attempt number: ASCII digits only, below 2**31; None otherwise."""
     if text is None:
         return None
     text = text.strip()
-    return int(text) if text.isdigit() else None
+    if not _ASCII_NUMBER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value < _NUMBER_LIMIT else None
 
 
-def _shard_from_path(path: Path) -> int | None:
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _shard_from_path(path: Path, warnings: list[Warning_]) -> int | None:
     for part in (path.name, path.parent.name):
         match = _SHARD_NAME.match(part)
         if match:
-            return int(match.group(1))
+            shard = _as_int(match.group(1))
+            if shard is None:
+                warnings.append(
+                    Warning_(
+                        source=str(path),
+                        message=f"{_shown(part)} names no usable shard number (0 to "
+                        f"{_NUMBER_LIMIT - 1}): its results count as of unknown shard",
+                    )
+                )
+            return shard
     return None
+
+
+def _source_numbers(
+    path: Path, props: dict[str, str], warnings: list[Warning_]
+) -> tuple[int | None, int | None]:
+    """(shard, attempt) of one input from its suite properties, else (shard) its path.
+
+    A property that is not a number (ASCII digits, below 2**31) is ignored with a warning."""
+    shard = _as_int(props.get(SHARD_PROPERTY))
+    text = props.get(SHARD_PROPERTY)
+    if shard is None and text is not None:
+        fallback = _shard_from_path(path, warnings)
+        where = (
+            f"shard {fallback} from its file name"
+            if fallback is not None
+            else "its results count as of unknown shard"
+        )
+        warnings.append(
+            Warning_(
+                source=str(path),
+                message=f"{SHARD_PROPERTY} {_shown(text)} is not a shard number (0 to "
+                f"{_NUMBER_LIMIT - 1}): ignored, {where}",
+            )
+        )
+        shard = fallback
+    elif shard is None:
+        shard = _shard_from_path(path, warnings)
+    attempt = _as_int(props.get(ATTEMPT_PROPERTY))
+    text = props.get(ATTEMPT_PROPERTY)
+    if attempt is None and text is not None:
+        warnings.append(
+            Warning_(
+                source=str(path),
+                message=f"{ATTEMPT_PROPERTY} {_shown(text)} is not an attempt number (0 to "
+                f"{_NUMBER_LIMIT - 1}): ignored, it counts as attempt 1",
+            )
+        )
+    return shard, attempt
 
 
 @dataclass(kw_only=True)
@@ -533,13 +599,14 @@ class _Merger:
             else None
         )
         marker = hash((classname, name))
+        suite = case.suite or ctx.fallback_suite
         if marker in self.seen:
             self.repeated.add(marker)
             properties = (*case.properties, *ctx.extra, ctx.report_property)
-            self._hold(replace(case, properties=properties), ctx.source)
+            # held in the suite it would have been written to, like a held plain pass
+            self._hold(replace(case, suite=suite, properties=properties), ctx.source)
             return
         self.seen.add(marker)
-        suite = case.suite or ctx.fallback_suite
         data = case_xml(case, ctx.extra_xml).encode()
         record = len(self.hashes)
         self.starts.append(self._start(suite, data, writer))
@@ -588,10 +655,11 @@ class _Merger:
             self._rebuild_slowest(writer, lost_global=lost_global, shards=lost)
         order = len(hashes)
         for entries in groups.values():  # first-seen order: deterministic
-            if len(entries) > 1:
+            attempts = _per_input(entries)
+            if len(attempts) > 1:
                 self.folded += 1
-            merged = fold([case for case, _ in entries])
-            source = entries[-1][1]
+            merged = fold([case for case, _ in attempts])
+            source = attempts[-1][1]
             writer.add(merged.suite or source.path.name, merged)
             order += 1
             self._account(merged, self._shard_for(merged, source), None, 0, order=order)
@@ -611,11 +679,11 @@ class _Merger:
             start, stop = self._span(record, end)
             suite = self.suite_marks[bisect.bisect_right(suite_offsets, start) - 1][1]
             source = self.ordered[bisect.bisect_right(self.input_marks, record) - 1]
-            first = replace(
-                case,
-                suite=suite,
-                properties=(*case.properties, (REPORT_PROPERTY, str(source.path))),
-            )
+            report = (REPORT_PROPERTY, str(source.path))
+            properties = case.properties
+            if report not in properties:  # a report of unknown shard already names itself
+                properties = (*properties, report)
+            first = replace(case, suite=suite, properties=properties)
             writer.exclude(start, stop)
             writer.totals_of(suite).add_case(first, -1)
             shard = self.shards[record]
@@ -759,6 +827,29 @@ class _Merger:
             self.floor = _floor(self.slowest, SLOWEST)
 
 
+def _per_input(
+    entries: list[tuple[CaseResult, _Input]],
+) -> list[tuple[CaseResult, _Input]]:
+    """The results of one key (oldest first) as attempts: one per input report.
+
+    Results of the same key inside ONE report are not attempts (pytest-subtests, a teardown
+    error reported as a second case, Jest/Cypress tests of the same describe+title in two spec
+    files): they are combined the way `run` combines them (`runner.results.dedupe`) into the
+    one case with the worst outcome (error > failed > passed > skipped; ties: the first), so a
+    failure there is never turned into a flaky pass. Only results from different reports (a
+    retried CI job, a re-run shard) are folded as retries. The entries of one report are
+    adjacent: inputs are read one after the other.
+    """
+    combined: list[tuple[CaseResult, _Input]] = []
+    for case, source in entries:
+        if combined and combined[-1][1] is source:
+            if _RANK[case.final.outcome] > _RANK[combined[-1][0].final.outcome]:
+                combined[-1] = (case, source)
+        else:
+            combined.append((case, source))
+    return combined
+
+
 def _push_pair(heap: list[tuple[float, int]], entry: tuple[float, int], size: int) -> None:
     if len(heap) < size:
         heapq.heappush(heap, entry)
@@ -892,10 +983,7 @@ def merge_reports(
         raise NoTestsError(f"no JUnit reports found in {shown}")
     inputs = []
     for order, file in enumerate(files):
-        props = suite_properties(file)
-        shard = _as_int(props.get(SHARD_PROPERTY))
-        if shard is None:
-            shard = _shard_from_path(file)
+        shard, attempt = _source_numbers(file, suite_properties(file), warnings)
         if shard is not None and plan is not None and shard >= plan.shards:
             warnings.append(
                 Warning_(
@@ -905,11 +993,7 @@ def merge_reports(
                 )
             )
             shard = None
-        inputs.append(
-            _Input(
-                path=file, order=order, shard=shard, attempt=_as_int(props.get(ATTEMPT_PROPERTY))
-            )
-        )
+        inputs.append(_Input(path=file, order=order, shard=shard, attempt=attempt))
     skipped: list[str] = []
     while True:
         merger = _Merger(inputs, out, plan=plan, name=name, strict=strict)

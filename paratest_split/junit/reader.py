@@ -875,10 +875,17 @@ def _is_report(name: str) -> bool:
 
 
 def _walk(directory: Path) -> list[Path]:
+    """The report files under `directory`, leaving out hidden ones: dot-files (a writer's
+    temporary files, e.g. a killed merge's spool) and dot-directories (`.paratest/history`
+    holds earlier merged reports, `.git`), as a `*`/`**` glob does."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames.sort()
-        found.extend(Path(dirpath, name) for name in filenames if _is_report(name))
+        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+        found.extend(
+            Path(dirpath, name)
+            for name in filenames
+            if _is_report(name) and not name.startswith(".")
+        )
     return found
 
 
@@ -887,7 +894,9 @@ def expand_paths(patterns: Sequence[str], root: Path) -> tuple[list[Path], list[
 
     Patterns are relative to `root` unless absolute; globs support `**`. A directory matched by
     a glob is searched like a directory argument; a glob whose last part is only `*`s (`dir/*`,
-    `**`) keeps only report files, any other glob keeps every file it matches.
+    `**`) keeps only report files, any other glob keeps every file it matches. Hidden files
+    and directories (a name starting with `.`) are found only when named: a directory search
+    and a wildcard skip them.
 
     Returns (sorted unique files, one warning per pattern that matched nothing). Nothing
     matching is not an error: a first build has no history. Unreadable files are left for the

@@ -47,6 +47,9 @@ from paratest_split.junit.strict import strip_blocks
 from paratest_split.model import Attempt, CaseResult, Outcome
 
 GZIP_LEVEL = 6  # level 9 costs about twice the time for a few percent on XML
+# Temporary files beside the target (spool, report being assembled) are dot-files ending in
+# `.part`, never `.xml`: one left by a killed process must not be read as a report later.
+TEMP_SUFFIX = ".part"
 _SPOOL_BUFFER = 1 << 22
 _HAS_PREAD = hasattr(os, "pread")
 
@@ -317,6 +320,7 @@ class _Suite:
     name: str
     totals: Totals = field(default_factory=Totals)
     chunks: list[tuple[int, int]] = field(default_factory=list)  # (start, end) in the spool
+    declared: bool = False  # by `suite()`: written even when it holds no case
 
 
 def _cannot_write(
@@ -370,12 +374,12 @@ class ReportWriter:
             if path.is_dir():
                 raise IsADirectoryError(21, "is a directory")
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, spool_name = tempfile.mkstemp(prefix=".spool-", suffix=".xml", dir=path.parent)
+            fd, spool_name = tempfile.mkstemp(prefix=".spool-", suffix=TEMP_SUFFIX, dir=path.parent)
         except OSError as exc:
             if not keep_on_error:
                 raise _cannot_write(path, flag, exc, None) from None
             self._error = exc
-            fd, spool_name = tempfile.mkstemp(prefix="paratest-spool-", suffix=".xml")
+            fd, spool_name = tempfile.mkstemp(prefix="paratest-spool-", suffix=TEMP_SUFFIX)
         self._spool_path = Path(spool_name)
         self._spool: BinaryIO = os.fdopen(fd, "w+b", buffering=_SPOOL_BUFFER)
         self._suites: dict[str, _Suite] = {}
@@ -392,8 +396,10 @@ class ReportWriter:
 
     def suite(self, name: str) -> None:
         """Declare suite `name` (so an empty suite is still written)."""
-        if name not in self._suites:
-            self._suites[name] = _Suite(name=name)
+        target = self._suites.get(name)
+        if target is None:
+            target = self._suites[name] = _Suite(name=name)
+        target.declared = True
 
     def totals_of(self, suite: str) -> Totals:
         """The totals of suite `suite` (created on first use), for `write_raw` callers."""
@@ -489,7 +495,7 @@ class ReportWriter:
 
     def _write_to(self, path: Path, totals: Totals) -> None:
         """Assemble the report beside `path`, then rename it into place."""
-        fd, final_name = tempfile.mkstemp(prefix=".report-", suffix=".xml", dir=path.parent)
+        fd, final_name = tempfile.mkstemp(prefix=".report-", suffix=TEMP_SUFFIX, dir=path.parent)
         final = Path(final_name)
         try:
             with os.fdopen(fd, "wb", buffering=_SPOOL_BUFFER) as raw:
@@ -527,19 +533,31 @@ class ReportWriter:
         excluded = sorted(self._excluded)
         starts = [start for start, _ in excluded]
         for suite in self._suites.values():
+            spans = list(self._kept_spans(suite, excluded, starts))
+            if not spans and not suite.declared and not suite.totals.tests:
+                continue  # every case it had was taken out again (merge folded it elsewhere)
             out.write(self._suite_head(suite).encode("utf-8"))
-            for start, end in suite.chunks:
-                # copy [start, end) minus the excluded spans inside it
-                i = bisect.bisect_left(starts, start)
-                position = start
-                while i < len(excluded) and excluded[i][0] < end:
-                    skip_start, skip_end = excluded[i]
-                    self._copy(out, position, skip_start)
-                    position = max(position, skip_end)
-                    i += 1
-                self._copy(out, position, end)
+            for start, end in spans:
+                self._copy(out, start, end)
             out.write(b"</testsuite>\n")
         out.write(b"</testsuites>\n")
+
+    @staticmethod
+    def _kept_spans(
+        suite: _Suite, excluded: list[tuple[int, int]], starts: list[int]
+    ) -> Iterator[tuple[int, int]]:
+        """The non-empty spool spans of `suite`'s chunks minus the `excluded` spans."""
+        for start, end in suite.chunks:
+            i = bisect.bisect_left(starts, start)
+            position = start
+            while i < len(excluded) and excluded[i][0] < end:
+                skip_start, skip_end = excluded[i]
+                if skip_start > position:
+                    yield (position, skip_start)
+                position = max(position, skip_end)
+                i += 1
+            if end > position:
+                yield (position, end)
 
     def _copy(self, out: BinaryIO, start: int, end: int) -> None:
         """Spool bytes [start, end) (whole cases) into the report."""

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -547,3 +548,118 @@ def test_strict_history_still_knows_each_tests_file_from_pytests_classname(
         ("tests/test_a.py", 3),
         ("tests/test_b.py", 3),
     ]
+
+
+# -- second review -----------------------------------------------------------------------------
+
+
+def _report_file(path: Path, body: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'<testsuite name="pytest">{body}</testsuite>', encoding="utf-8")
+    return path
+
+
+PASS = '<testcase classname="t.test_a" name="test_ok" time="1"/>'
+FAIL = '<testcase classname="t.test_a" name="test_bad" time="1"><failure message="no"/></testcase>'
+
+
+def test_subtest_failure_in_one_report_fails_the_merge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding 1, the reviewer's repro: a failed subtest and its passing test under one key
+    in one report were folded into a flaky pass, exit 0."""
+    _report_file(
+        tmp_path / "report.xml",
+        '<testcase classname="t.test_a" name="test_sub" time="1"><failure message="subtest '
+        'failed"/></testcase><testcase classname="t.test_a" name="test_sub" time="1"/>',
+    )
+    code, out, _ = _merge(tmp_path, "report.xml", "-o", "o.xml", capsys=capsys)
+    assert code == 1
+    assert out.startswith("FAILED: 1 tests, 0 passed, 1 failed, 0 skipped, 0 flaky")
+    assert "t.test_a::test_sub" in out.split("failed: 1", 1)[1]
+
+
+def test_sigterm_aborts_cleanly_and_a_leftover_spool_is_not_an_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 2: SIGTERM killed merge outright, leaving `.spool-*.xml` in the output
+    directory, and the next `merge out` failed (exit 10) reading it as a report."""
+    import signal
+
+    from paratest_split.junit import merge as merge_module
+    from paratest_split.junit.reader import iter_merge_items as real
+
+    results = tmp_path / "out"
+    _report_file(results / "shard-0.xml", PASS)
+    # what an earlier version left behind when killed: a bare <testcase> stream
+    (results / ".spool-old.xml").write_text(FAIL, encoding="utf-8")
+
+    def cancelled(path: Path) -> Iterator[object]:
+        for item in real(path):
+            yield item
+            os.kill(os.getpid(), signal.SIGTERM)  # the CI cancels the job mid-merge
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(merge_module, "iter_merge_items", cancelled)
+    code, _, err = _merge(tmp_path, "out", "-o", "out/merged.xml", capsys=capsys)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "paratest-split: error: merge interrupted by SIGTERM; its temporary files were removed"
+    ]
+    assert sorted(p.name for p in results.iterdir()) == [".spool-old.xml", "shard-0.xml"]
+    assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
+    monkeypatch.setattr(merge_module, "iter_merge_items", real)
+    code, out, _ = _merge(tmp_path, "out", "-o", "out/merged.xml", capsys=capsys)
+    assert code == 0
+    assert out.startswith("PASSED: 1 tests")
+    assert sorted(p.name for p in results.iterdir()) == [
+        ".spool-old.xml",
+        "merged.xml",
+        "shard-0.xml",
+    ]
+
+
+def test_store_that_is_a_file_is_a_usage_error_before_merging(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding 4: `--store FILE` crashed with FileExistsError (exit 3) after the merge."""
+    _report_file(tmp_path / "r.xml", PASS)
+    (tmp_path / "storefile").write_text("mine")
+    code, _, err = _merge(tmp_path, "r.xml", "-o", "o.xml", "--store", "storefile", capsys=capsys)
+    assert code == 4
+    assert err.strip().splitlines() == [
+        f"paratest-split: error: --store {tmp_path / 'storefile'}: cannot store the report "
+        "there: not a directory"
+    ]
+    assert not (tmp_path / "o.xml").exists()  # failed before the (long) merge
+    assert (tmp_path / "storefile").read_text() == "mine"
+
+
+@pytest.mark.parametrize(("body", "expected"), [(PASS, 4), (PASS + FAIL, 1)])
+def test_store_failing_after_the_merge_says_so_and_keeps_a_test_failure(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    body: str,
+    expected: int,
+) -> None:
+    """Finding 4: a store failure after the merge replaced the tests' exit code silently.
+    Now it is an error line saying what the merge found; failed tests keep exit 1, passed
+    tests exit 4 (what --store asked for was not done)."""
+    from paratest_split.commands import merge as merge_command
+    from paratest_split.errors import BadInputError
+
+    def full_disk(report: Path, history: Path, keep: int) -> Path:
+        raise BadInputError(history, "cannot store the report: No space left on device")
+
+    monkeypatch.setattr(merge_command, "store_report", full_disk)
+    _report_file(tmp_path / "r.xml", body)
+    code, _, err = _merge(tmp_path, "r.xml", "-o", "o.xml", "--store", "hist", capsys=capsys)
+    assert code == expected
+    verdict = "tests passed" if expected == 4 else "tests failed, exit 1"
+    assert err.strip().splitlines() == [
+        f"paratest-split: error: --store {tmp_path / 'hist'}: not stored: {tmp_path / 'hist'}: "
+        f"cannot store the report: No space left on device (the merged report "
+        f"{tmp_path / 'o.xml'} was written; {verdict})"
+    ]
+    assert (tmp_path / "o.xml").is_file()

@@ -10,7 +10,7 @@ from paratest_split.errors import BadInputError
 from paratest_split.junit.reader import read_report
 from paratest_split.junit.writer import write_report
 from paratest_split.model import Attempt, CaseResult, Outcome
-from paratest_split.store import STORED_NAME, prune, store_report, stored_runs
+from paratest_split.store import STORED_NAME, prune, store_problem, store_report, stored_runs
 
 UTC = dt.timezone.utc
 
@@ -101,3 +101,20 @@ def test_made_up_results_never_become_history(tmp_path: Path) -> None:
     history = load_history([stored])
     assert history.estimate(("c", "ran")) == 3.0
     assert history.estimate(("c", "missing")) is None
+
+
+def test_a_file_where_the_store_should_be_is_a_clear_error(tmp_path: Path) -> None:
+    """Finding 4: `merge --store storefile` crashed (FileExistsError from mkdir, exit 3)."""
+    report = _report(tmp_path / "junit.xml", 1.0)
+    blocker = tmp_path / "storefile"
+    blocker.write_text("not a directory")
+    assert store_problem(blocker) == "not a directory"
+    assert store_problem(blocker / "sub") is not None  # cannot be created under a file
+    with pytest.raises(BadInputError, match=r"storefile: cannot store the report: "):
+        store_report(report, blocker, 3)
+    with pytest.raises(BadInputError, match=r"storefile/sub: cannot store the report: "):
+        store_report(report, blocker / "sub", 3)
+    assert blocker.read_text() == "not a directory"
+    fresh = tmp_path / "a" / "b"
+    assert store_problem(fresh) is None
+    assert fresh.is_dir()  # created, ready for the store after the merge

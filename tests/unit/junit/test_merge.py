@@ -431,10 +431,16 @@ def _expected(reports: list[tuple[Path, int | None, int | None]]) -> dict[tuple[
         range(len(reports)),
         key=lambda i: (reports[i][2] or 1, -1 if reports[i][1] is None else reports[i][1], i),
     )
+    rank = {Outcome.SKIPPED: 0, Outcome.PASSED: 1, Outcome.FAILED: 2, Outcome.ERROR: 3}
     results: dict[tuple[str, str], list[CaseResult]] = {}
     for i in order:
+        combined: dict[tuple[str, str], CaseResult] = {}  # one result per key and report
         for case in read_report(reports[i][0])[0]:
-            results.setdefault(case.key, []).append(case)
+            kept = combined.get(case.key)
+            if kept is None or rank[case.final.outcome] > rank[kept.final.outcome]:
+                combined[case.key] = case
+        for key, case in combined.items():
+            results.setdefault(key, []).append(case)
     expected = {}
     for key, cases in results.items():
         attempts = [a for c in cases for a in (*c.earlier, c.final)]
@@ -457,7 +463,8 @@ def test_many_reports_with_reruns_match_an_independent_fold(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, collide: bool
 ) -> None:
     """Plain passes, failures, skips, repeats within and across files, several suites; with
-    `collide`, every key hash is the same (as if all collided): the result must not change."""
+    `collide`, every key hash is the same (as if all collided): the result must not change.
+    A key repeated inside one file is one result of that file (the worst), not an attempt."""
     if collide:
         monkeypatch.setattr(merge_module, "hash", lambda _: 7, raising=False)
     outcomes = [Outcome.PASSED] * 5 + [Outcome.FAILED, Outcome.SKIPPED, Outcome.ERROR]
@@ -473,10 +480,20 @@ def test_many_reports_with_reruns_match_an_independent_fold(
             )
             for n in range(index * 40, index * 40 + 120, 1 + index % 2)
         ]
+        # every 9th test once more in the same file, in another suite, another outcome
+        again = [
+            _case(
+                c.name,
+                outcomes[(n * 3 + index) % len(outcomes)],
+                time=0.5,
+                classname=c.classname,
+            )
+            for n, c in enumerate(cases[::9])
+        ]
         path = tmp_path / "in" / f"r{index}.xml"
         write_report(
             path,
-            [(f"suite{index % 2}", cases[:50]), ("other", cases[50:])],
+            [(f"suite{index % 2}", cases[:50]), ("other", cases[50:]), ("again", again)],
             properties=[("paratest.shard", str(shard)), ("paratest.attempt", str(attempt))],
         )
         reports.append((path, shard, attempt))
@@ -503,7 +520,8 @@ def test_many_reports_with_reruns_match_an_independent_fold(
 
 
 def _count(reports: list[tuple[Path, int | None, int | None]], key: tuple[str, str]) -> int:
-    return sum(1 for path, _, _ in reports for c in read_report(path)[0] if c.key == key)
+    """In how many reports `key` has a result."""
+    return sum(1 for path, _, _ in reports if any(c.key == key for c in read_report(path)[0]))
 
 
 def test_summary_lists_stay_exact_when_first_results_are_folded(
@@ -531,3 +549,143 @@ def test_summary_lists_stay_exact_when_first_results_are_folded(
     ]
     assert (rows[0].tests, rows[0].failed, rows[0].flaky) == (4, 0, 4)
     assert rows[0].actual_seconds == pytest.approx(4 * 0.5 + sum(10.0 + n for n in range(4)))
+
+
+# -- second review -----------------------------------------------------------------------------
+
+
+def test_a_key_twice_in_one_report_is_not_a_retry_the_worst_result_wins(tmp_path: Path) -> None:
+    """Finding 1 (critical): pytest-subtests writes a failed subtest and the passing test
+    under one key; merge folded them as attempts: a flaky pass, exit 0."""
+    report = _raw(
+        tmp_path / "report.xml",
+        '<testcase classname="t.test_a" name="test_sub" time="1">'
+        '<failure message="subtest failed"/></testcase>'
+        '<testcase classname="t.test_a" name="test_sub" time="1"/>'
+        '<testcase classname="t.test_a" name="test_ok" time="1"/>'
+        # a skip then a pass: the pass is worse (run's `dedupe` rank), kept
+        '<testcase classname="t.test_a" name="test_skip" time="1"><skipped/></testcase>'
+        '<testcase classname="t.test_a" name="test_skip" time="2"/>',
+    )
+    out = tmp_path / "o.xml"
+    result = merge_reports([report], out, root=tmp_path)
+    assert result.exit_code is ExitCode.TESTS_FAILED
+    assert (result.totals.tests, result.totals.failures, result.totals.flaky) == (3, 1, 0)
+    assert result.folded == 0
+    assert result.flaky == ()
+    assert result.failed == ("t.test_a::test_sub",)
+    [row] = result.shards
+    assert (row.tests, row.failed, row.flaky, row.skipped) == (3, 1, 0, 0)
+    cases = {c.name: c for c in read_report(out)[0]}
+    assert len(cases) == 3
+    sub = cases["test_sub"]
+    assert sub.final.outcome is Outcome.FAILED
+    assert sub.final.message == "subtest failed"
+    assert sub.earlier == ()  # no rerun/flaky children: they were not attempts
+    assert cases["test_skip"].final.outcome is Outcome.PASSED
+    assert cases["test_skip"].final.time == 2.0
+    written = etree_parse(out)
+    assert (written.get("tests"), written.get("failures")) == ("3", "1")
+
+
+def test_repeats_inside_each_report_are_combined_then_folded_across_reports(
+    tmp_path: Path,
+) -> None:
+    """Only results from different reports are attempts: attempt 1 (a failed subtest + a
+    pass) failed, attempt 2 passed: flaky, one earlier failure; without attempt 2: failed."""
+    body = (
+        '<testcase classname="c" name="x" time="1"/>'
+        '<testcase classname="c" name="x" time="1"><error message="teardown"/></testcase>'
+        '<testcase classname="c" name="x" time="1"/>'
+    )
+    first = _raw(tmp_path / "a" / "r.xml", body, '<property name="paratest.attempt" value="1"/>')
+    second = _raw(
+        tmp_path / "b" / "r.xml",
+        '<testcase classname="c" name="x" time="3"/><testcase classname="c" name="x" time="4"/>',
+        '<property name="paratest.attempt" value="2"/>',
+    )
+    result = merge_reports([second, first], tmp_path / "o.xml", root=tmp_path)
+    assert result.exit_code is ExitCode.OK
+    assert (result.totals.tests, result.totals.flaky, result.folded) == (1, 1, 1)
+    [case] = read_report(tmp_path / "o.xml")[0]
+    assert case.final.outcome is Outcome.PASSED
+    assert case.final.time == 3.0  # equal outcomes in one report: the first
+    assert [a.outcome for a in case.earlier] == [Outcome.ERROR]
+    alone = merge_reports([first], tmp_path / "o1.xml", root=tmp_path)
+    assert alone.exit_code is ExitCode.TESTS_FAILED
+    assert (alone.totals.tests, alone.totals.errors, alone.totals.flaky) == (1, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "path"),
+    [
+        ("\u00b2", "r.xml"),  # str.isdigit() says yes, int() says no
+        ("99999999999999999999999", "r.xml"),  # beyond array("i")
+        ("\u0663", "r.xml"),  # an Arabic-Indic 3: a digit, but not a shard number we write
+        (None, "shard-99999999999.xml"),
+    ],
+)
+def test_shard_numbers_that_are_not_ascii_or_too_big_are_unknown_shard_with_a_warning(
+    tmp_path: Path, value: str | None, path: str
+) -> None:
+    """Finding 3: these were exit 3 (ValueError, OverflowError)."""
+    props = f'<property name="paratest.shard" value="{value}"/>' if value is not None else ""
+    report = _raw(tmp_path / path, '<testcase classname="c" name="x" time="1"/>', props)
+    result = merge_reports([report], tmp_path / "o.xml", root=tmp_path)
+    assert result.exit_code is ExitCode.OK
+    assert [r.shard for r in result.reports] == [None]
+    assert [row.index for row in result.shards] == [None]
+    [warning] = result.warnings
+    assert warning.source == str(report)
+    assert "unknown shard" in warning.message
+    assert "0 to 2147483647" in warning.message
+
+
+def test_a_bad_shard_property_falls_back_to_the_file_name_and_bad_attempt_counts_as_1(
+    tmp_path: Path,
+) -> None:
+    report = _raw(
+        tmp_path / "shard-2.xml",
+        '<testcase classname="c" name="x" time="1"/>',
+        '<property name="paratest.shard" value="2147483648"/>'
+        '<property name="paratest.attempt" value="-1"/>',
+    )
+    result = merge_reports([report], tmp_path / "o.xml", root=tmp_path)
+    assert [(r.shard, r.attempt) for r in result.reports] == [(2, None)]
+    messages = [w.message for w in result.warnings]
+    assert len(messages) == 2
+    assert "shard 2 from its file name" in messages[0]
+    assert "counts as attempt 1" in messages[1]
+
+
+def test_folded_case_goes_to_its_last_results_suite_and_no_empty_suite_is_left(
+    tmp_path: Path,
+) -> None:
+    """Finding 5: the verdict's suite was the file name for a plain last result but the
+    earlier result's suite for any other, and the earlier suite stayed as tests="0"."""
+    first = _raw(
+        tmp_path / "a.xml",
+        '<testcase classname="c" name="x" time="1"><failure/></testcase>',
+    )
+    for name, last in (
+        ("plain.xml", '<testcase classname="c" name="x" time="2"/>'),
+        ("skip.xml", '<testcase classname="c" name="x" time="2"><skipped/></testcase>'),
+    ):
+        second = tmp_path / name
+        # a suite without a name: its cases fall back to the file name as their suite
+        second.write_text(f"<testsuite>{last}</testsuite>", encoding="utf-8")
+        out = tmp_path / f"o-{name}"
+        merge_reports([first, second], out, root=tmp_path)
+        suites = [(s.get("name"), s.get("tests")) for s in etree_parse(out)]
+        assert suites == [(name, "1")]
+    # a suite keeps its other cases (and its place) when only some were folded away
+    both = _raw(
+        tmp_path / "both.xml",
+        '<testcase classname="c" name="x" time="1"><failure/></testcase>'
+        '<testcase classname="c" name="y" time="1"/>',
+    )
+    again = _raw(tmp_path / "again.xml", '<testcase classname="c" name="x" time="1"/>')
+    merge_reports([both, again], tmp_path / "o.xml", root=tmp_path)
+    assert [(s.get("name"), s.get("tests")) for s in etree_parse(tmp_path / "o.xml")] == [
+        ("s", "2")
+    ]

@@ -914,3 +914,22 @@ def test_read_fragment_reads_written_cases() -> None:
     assert cases[1].final.details == "x"
     with pytest.raises(BadInputError):
         read_fragment(b"<testcase", "spool")
+
+
+def test_directory_walk_skips_hidden_files_and_directories(tmp_path: Path) -> None:
+    """Finding 2: a killed merge's `.spool-*.xml` (a bare `<testcase>` stream) in the results
+    directory was read as a report (exit 10); `.paratest/history` holds old merged reports."""
+    (tmp_path / "r" / ".paratest" / "history").mkdir(parents=True)
+    (tmp_path / "r" / "shard-0.xml").write_text("<testsuite/>")
+    (tmp_path / "r" / ".spool-abc.xml").write_text('<testcase classname="c" name="x"/>')
+    (tmp_path / "r" / ".paratest" / "history" / "old.xml.gz").write_text("x")
+    for pattern in ("r", "r/**", "**"):
+        files, warnings = expand_paths([pattern], tmp_path)
+        assert files == [tmp_path / "r" / "shard-0.xml"], pattern
+        assert warnings == []
+    # named explicitly, a hidden file or directory is still read
+    files, _ = expand_paths(["r/.spool-abc.xml", "r/.paratest/history"], tmp_path)
+    assert files == [
+        tmp_path / "r" / ".paratest" / "history" / "old.xml.gz",
+        tmp_path / "r" / ".spool-abc.xml",
+    ]

@@ -393,3 +393,54 @@ def test_wall_time_becomes_the_single_suites_time_when_longer(tmp_path: Path) ->
     # several suites: the wall time cannot be shared out, the suites keep their case sums
     writer_module.write_report(path, [("a", cases[:1]), ("b", cases[1:])], wall_time=9.0)
     assert sorted(s.time or 0.0 for s in read_report(path)[1] if s.name in ("a", "b")) == [1.0, 2.0]
+
+
+def test_temporary_files_beside_the_target_are_hidden_part_files_removed_on_abort(
+    tmp_path: Path,
+) -> None:
+    """Finding 2: `.spool-*.xml` left by a killed merge was read as a report next time."""
+    path = tmp_path / "r.xml"
+    writer = ReportWriter(path)
+    writer.add("a", _case("x"))
+    [spool] = tmp_path.iterdir()
+    assert spool.name.startswith(".spool-")
+    assert spool.suffix == ".part"
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
+    seen: list[str] = []
+    real_assemble = ReportWriter._assemble  # watch the file being assembled
+
+    def watching(self: ReportWriter, out: object, totals: object) -> None:
+        seen.extend(sorted(p.name for p in tmp_path.iterdir()))
+        real_assemble(self, out, totals)  # type: ignore[arg-type]
+
+    writer = ReportWriter(path)
+    writer.add("a", _case("x"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ReportWriter, "_assemble", watching)
+        writer.close()
+    assert len(seen) == 2
+    assert all(name.startswith((".spool-", ".report-")) for name in seen)
+    assert all(name.endswith(".part") for name in seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xml"]
+
+
+def test_a_suite_whose_cases_were_all_excluded_is_left_out_unless_declared(
+    tmp_path: Path,
+) -> None:
+    """Finding 5: merge takes a folded case's first result out of its suite; a suite left
+    with no case was written as tests="0". A suite declared with `suite()` still is."""
+    path = tmp_path / "r.xml"
+    with ReportWriter(path) as writer:
+        writer.suite("declared")
+        start = writer.write_raw("gone", case_xml(_case("x")).encode())
+        writer.totals_of("gone").tests += 1
+        middle = writer.write_raw("kept", case_xml(_case("y")).encode())
+        writer.totals_of("kept").tests += 1
+        writer.write_raw("gone", case_xml(_case("z")).encode())
+        writer.totals_of("gone").tests += 1
+        writer.exclude(start, middle)
+        writer.exclude(writer.position - len(case_xml(_case("z")).encode()), writer.position)
+        writer.totals_of("gone").tests -= 2
+    suites = [(s.get("name"), s.get("tests")) for s in etree.parse(str(path)).getroot()]
+    assert suites == [("declared", "0"), ("kept", "1")]
