@@ -5,28 +5,21 @@ duplicated tests are errors; results for tests the plan does not know are kept a
 million results need no list), then `result()` says which planned tests have no result, which
 ran in more than one shard and which results were not planned.
 
-How a result matches a planned item (`TestItem`):
-- test-level item (`name` set): the same (classname, name); an item without a classname
-  matches by name alone. If nothing matches exactly, a result whose classname differs only by
-  leading packages (pytest started from another directory) matches at a dot boundary.
-- class-level item (`name=None`, `classname` set): any result of that class or a class nested in
-  it (`classname` equal, or starting with it plus `.`).
-- file-level item (`name=None`, only `file`): any result whose `file` is that path (or ends with
-  it at a `/`), or whose classname is the file's module path (`tests/test_x.py` ->
-  `tests.test_x`, pytest's xunit2 classname), or a class in it.
-A file- or class-level item is complete when at least one result matches it.
+A result matches a planned item (`TestItem`) by `matching.PlannedIndex`'s rules, the ones
+`run` uses too: the same key, a class nested in a class-level item, a file-level item's module
+or path, a classname that differs only by leading packages when unambiguous. A file- or
+class-level item is complete when at least one result matches it.
 
 No IO here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from paratest_split.identity import item_from_id
+from paratest_split.matching import PlannedIndex, module_of
 from paratest_split.model import Plan, TestItem
-from paratest_split.timings import module_of
 
 NO_SHARD = -1
 
@@ -80,35 +73,6 @@ class Completeness:
         return dict(sorted(counts.items()))
 
 
-def _norm_file(path: str) -> str:
-    path = path.replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return path
-
-
-def _dotted_prefixes(classname: str) -> Iterator[str]:
-    """`a.b.C` -> `a.b.C`, `a.b`, `a` (longest first)."""
-    current = classname
-    while current:
-        yield current
-        head, sep, _ = current.rpartition(".")
-        if not sep:
-            return
-        current = head
-
-
-def _path_suffixes(path: str) -> Iterator[str]:
-    """`x/tests/t.py` -> `x/tests/t.py`, `tests/t.py`, `t.py`."""
-    current = path
-    while current:
-        yield current
-        _, sep, tail = current.partition("/")
-        if not sep:
-            return
-        current = tail
-
-
 def planned_items(plan: Plan) -> list[tuple[TestItem, int]]:
     """Every planned test with its shard, in plan order; a bare id gets a JUnit key guessed from
     its form (`identity.item_from_id`) when the plan carries no item for it."""
@@ -131,52 +95,13 @@ class Checker:
 
     def __init__(self, plan: Plan) -> None:
         self._items = planned_items(plan)
-        self._by_key: dict[tuple[str, str], int] = {}
-        self._by_name: dict[str, int] = {}
-        self._by_class: dict[str, int] = {}
-        self._by_module: dict[str, int] = {}
-        self._by_file: dict[str, int] = {}
-        for position, (item, _) in enumerate(self._items):
-            if item.name is not None:
-                if item.classname:
-                    self._by_key.setdefault((item.classname, item.name), position)
-                else:
-                    self._by_name.setdefault(item.name, position)
-            elif item.classname:
-                self._by_class.setdefault(item.classname, position)
-            elif item.file:
-                file = _norm_file(item.file)
-                self._by_file.setdefault(file, position)
-                self._by_module.setdefault(module_of(file), position)
+        # position of a result's planned item in `_items` (None: not planned); bound once,
+        # since merge calls it for every result
+        self._match = PlannedIndex([item for item, _ in self._items]).position
         # first shard a result for the item came from (NO_SHARD: found, shard unknown)
         self._found: dict[int, int] = {}
         self._other_shards: dict[int, set[int]] = {}
         self._unplanned: list[tuple[str, str]] = []
-        self._has_containers = bool(self._by_class or self._by_module or self._by_file)
-
-    def _match(self, classname: str, name: str, file: str | None) -> int | None:
-        position = self._by_key.get((classname, name))
-        if position is not None:
-            return position
-        if self._by_name:
-            position = self._by_name.get(name)
-            if position is not None:
-                return position
-        if not self._has_containers:
-            return None
-        if classname:
-            for prefix in _dotted_prefixes(classname):
-                position = self._by_class.get(prefix)
-                if position is None:
-                    position = self._by_module.get(prefix)
-                if position is not None:
-                    return position
-        if file and self._by_file:
-            for suffix in _path_suffixes(_norm_file(file)):
-                position = self._by_file.get(suffix)
-                if position is not None:
-                    return position
-        return None
 
     def planned_test(self, classname: str, name: str, file: str | None) -> TestItem | None:
         """The planned item this result belongs to (None: not planned)."""
@@ -190,12 +115,7 @@ class Checker:
 
     def observe(self, classname: str, name: str, file: str | None, shard: int | None) -> bool:
         """Record one result; True when it matched a planned test."""
-        position = self._match(classname, name, file)
-        if position is None:
-            self._unplanned.append((classname, name))
-            return False
-        self._record(position, NO_SHARD if shard is None else shard)
-        return True
+        return self.locate(classname, name, file, shard) is not None
 
     def locate(self, classname: str, name: str, file: str | None, shard: int | None) -> int | None:
         """`observe`, returning the shard the plan put the test in (None: not planned)."""
@@ -216,33 +136,8 @@ class Checker:
             else:
                 self._other_shards.setdefault(position, set()).add(shard)
 
-    def _rescue_by_suffix(self) -> list[tuple[str, str]]:
-        """Unplanned results that are a missing test under a longer/shorter classname."""
-        missing_by_name: dict[str, list[int]] = {}
-        for (_, name), position in self._by_key.items():
-            if position not in self._found:
-                missing_by_name.setdefault(name, []).append(position)
-        if not missing_by_name:
-            return self._unplanned
-        still: list[tuple[str, str]] = []
-        for classname, name in self._unplanned:
-            matched = False
-            for position in missing_by_name.get(name, ()):
-                planned = self._items[position][0].classname or ""
-                longer, shorter = (
-                    (classname, planned) if len(classname) > len(planned) else (planned, classname)
-                )
-                if shorter and longer.endswith("." + shorter):
-                    self._record(position, NO_SHARD)
-                    matched = True
-                    break
-            if not matched:
-                still.append((classname, name))
-        return still
-
     def result(self, *, reported_shards: frozenset[int] | None = None) -> Completeness:
         """`reported_shards`: the shards whose reports were merged, when known (for messages)."""
-        unplanned = self._rescue_by_suffix()
         missing: list[Missing] = []
         duplicated: list[Duplicate] = []
         for position, (item, shard) in enumerate(self._items):
@@ -264,7 +159,7 @@ class Checker:
             complete=len(self._items) - len(missing),
             missing=tuple(missing),
             duplicated=tuple(duplicated),
-            unplanned=tuple(sorted(set(unplanned))),
+            unplanned=tuple(sorted(set(self._unplanned))),
         )
 
 

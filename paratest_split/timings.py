@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from paratest_split.matching import module_of, norm_file, suffix_match
 from paratest_split.model import Estimate, EstimateSource, SuiteSummary, TestItem
 
 DEFAULT_SECONDS = 1.0
@@ -39,32 +40,6 @@ class CaseTiming(Protocol):
     def estimate(self) -> float: ...
     @property
     def builds(self) -> int: ...
-
-
-def module_of(path: str) -> str:
-    """`tests/sub/test_x.py` -> `tests.sub.test_x` (pytest's classname for a module)."""
-    stem = path.removeprefix("./")
-    for ext in (".py", ".js", ".ts", ".jsx", ".tsx", ".mjs", ".cjs", ".java", ".kt", ".go", ".rb"):
-        if stem.endswith(ext):
-            stem = stem[: -len(ext)]
-            break
-    return stem.replace("/", ".")
-
-
-def _norm_file(path: str) -> str:
-    path = path.replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return path
-
-
-def _suffix_match(a: str, b: str) -> bool:
-    """True when one path ends with the other at a `/` boundary (xunit1 files are relative
-    to the launch dir, FIELD-NOTES)."""
-    if a == b:
-        return True
-    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    return longer.endswith("/" + shorter)
 
 
 class _Sorted:
@@ -180,7 +155,7 @@ class Estimator:
             file = self._cases[key].file
             if not file:
                 continue
-            norm = _norm_file(file)
+            norm = norm_file(file)
             seconds, builds = self._by_key[key]
             total, count, most = self._files.get(norm, (0.0, 0, 0))
             self._files[norm] = (total + seconds, count + 1, max(most, builds))
@@ -188,7 +163,7 @@ class Estimator:
             self._files_by_base.setdefault(norm.rsplit("/", 1)[-1], []).append(norm)
         self._file_sorted = _Sorted((f, v[0]) for f, v in sorted(self._files.items()))
         self._case_files = _Sorted(
-            (_norm_file(self._cases[k].file or ""), v[0])
+            (norm_file(self._cases[k].file or ""), v[0])
             for k, v in sorted(self._by_key.items())
             if self._cases[k].file
         )
@@ -211,13 +186,13 @@ class Estimator:
     def _file_total(self, file: str) -> tuple[float, int, int] | None:
         """(seconds, cases, builds) of one file, by `file` attribute or module classname."""
         self._build()
-        norm = _norm_file(file)
+        norm = norm_file(file)
         if norm in self._files:
             return self._files[norm]
         matches = [
             f
             for f in self._files_by_base.get(norm.rsplit("/", 1)[-1], ())
-            if _suffix_match(f, norm)
+            if suffix_match(f, norm)
         ]
         if len(matches) == 1:
             return self._files[matches[0]]
@@ -242,7 +217,7 @@ class Estimator:
         """Mean of the known tests (per_case) or files/classes in the item's directory."""
         self._build()
         if item.file:
-            directory = _norm_file(item.file).rpartition("/")[0]
+            directory = norm_file(item.file).rpartition("/")[0]
         else:
             directory = (item.classname or "").rpartition(".")[0].replace(".", "/")
         if not directory:

@@ -114,3 +114,24 @@ def test_locate_records_like_observe_and_names_the_planned_shard() -> None:
     result = checker.result()
     assert [m.item.id for m in result.missing] == [A.id]
     assert result.unplanned == (("x", "unplanned"),)
+
+
+def test_leading_packages_match_at_once_like_run_and_only_when_unambiguous() -> None:
+    # the rules `run` uses (matching.PlannedIndex): the result counts for its shard at once
+    checker = Checker(_plan([A], [B]))
+    assert checker.locate("src.tests.test_a", "test_one", None, 0) == 0
+    assert checker.shard_of("test_a", "test_two", None) == 1
+    assert checker.planned_test("src.tests.test_a", "test_two", None) == B
+    checker.observe("src.tests.test_a", "test_two", None, 1)
+    checker.observe("src.tests.test_a", "test_two", None, 0)  # also ran in shard 0
+    result = checker.result()
+    assert [(d.test, d.shards) for d in result.duplicated] == [(B.id, (0, 1))]
+    assert result.missing == ()
+    assert result.unplanned == ()
+    twin = TestItem(
+        id="other/tests/test_a.py::test_one", classname="other.tests.test_a", name="test_one"
+    )
+    ambiguous = Checker(_plan([A, twin]))
+    assert ambiguous.observe("tests.test_a", "test_one", None, 0)  # exact: A
+    assert not ambiguous.observe("test_a", "test_one", None, 0)  # A or twin
+    assert ambiguous.result().unplanned == (("test_a", "test_one"),)

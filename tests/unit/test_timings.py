@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from paratest_split.matching import module_of
 from paratest_split.model import EstimateSource, SuiteSummary, TestItem
-from paratest_split.timings import Estimator, learn_overheads, module_of
+from paratest_split.timings import Estimator, learn_overheads
 
 
 @dataclass(frozen=True)
