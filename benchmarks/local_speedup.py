@@ -28,8 +28,12 @@ from pathlib import Path
 
 # file -> list of (test name, seconds); sums to 16.0 s, longest 3.0 s.
 SUITE: dict[str, list[tuple[str, float]]] = {
-    "test_api.py": [("test_login", 3.0), ("test_logout", 0.2), ("test_profile", 0.4),
-                    ("test_tokens", 0.4)],
+    "test_api.py": [
+        ("test_login", 3.0),
+        ("test_logout", 0.2),
+        ("test_profile", 0.4),
+        ("test_tokens", 0.4),
+    ],
     "test_billing.py": [("test_invoice", 2.5), ("test_refund", 0.3), ("test_tax", 0.5)],
     "test_catalog.py": [("test_import", 2.0), ("test_search", 0.7)],
     "test_orders.py": [("test_checkout", 1.5), ("test_cancel", 0.4), ("test_history", 0.3)],
@@ -101,20 +105,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workspaces", default="copy")
     parser.add_argument("--dynamic", action="store_true")
     parser.add_argument("--keep", metavar="DIR", help="build the suite here and keep it")
-    parser.add_argument("--all-plugins", action="store_true",
-                        help="load every installed pytest plugin (default: not hypothesis)")
+    parser.add_argument(
+        "--all-plugins",
+        action="store_true",
+        help="load every installed pytest plugin (default: not hypothesis)",
+    )
     args = parser.parse_args(argv)
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="paratest-bench-"))
     try:
         ids = write_suite(root, args.scale)
-        print(f"suite: {len(ids)} tests, {suite_seconds(args.scale):.1f} s of sleep, "
-              f"longest {3.0 * args.scale:.1f} s, in {root}")
+        print(
+            f"suite: {len(ids)} tests, {suite_seconds(args.scale):.1f} s of sleep, "
+            f"longest {3.0 * args.scale:.1f} s, in {root}"
+        )
         python = sys.executable
-        serial, code, _ = timed([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], root,
-                                args.all_plugins)
+        serial, code, _ = timed(
+            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], root, args.all_plugins
+        )
         print(f"serial pytest:        {serial:6.2f} s (exit {code})")
-        tool = [python, "-m", "paratest_split", "local", "--shards", str(args.shards),
-                "--workspaces", args.workspaces, "--group-by", "test", "--format", "json"]
+        tool = [
+            python,
+            "-m",
+            "paratest_split",
+            "local",
+            "--shards",
+            str(args.shards),
+            "--workspaces",
+            args.workspaces,
+            "--group-by",
+            "test",
+            "--format",
+            "json",
+        ]
         if args.dynamic:
             tool.append("--dynamic")
         rows = []
@@ -124,13 +146,16 @@ def main(argv: list[str] | None = None) -> int:
             inner = summary.get("wall_seconds")
             predicted = summary.get("predicted_makespan_seconds")
             rows.append((run, wall, code, inner, predicted))
-            print(f"local run {run} (exit {code}): {wall:6.2f} s wall, {serial / wall:4.2f}x "
-                  f"faster than serial; shards took {inner} s, predicted makespan {predicted} s")
+            print(
+                f"local run {run} (exit {code}): {wall:6.2f} s wall, {serial / wall:4.2f}x "
+                f"faster than serial; shards took {inner} s, predicted makespan {predicted} s"
+            )
             if code != 0:
                 print(output)
         best = serial / rows[-1][1]
-        ideal = suite_seconds(args.scale) / max(suite_seconds(args.scale) / args.shards,
-                                                3.0 * args.scale)
+        ideal = suite_seconds(args.scale) / max(
+            suite_seconds(args.scale) / args.shards, 3.0 * args.scale
+        )
         print(f"run 2 speed-up: {best:.2f}x (ideal {ideal:.2f}x, acceptance >= 3.6x at 4 shards)")
         return 0 if all(code == 0 for _, _, code, _, _ in rows) else 1
     finally:

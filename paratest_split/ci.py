@@ -175,12 +175,13 @@ def resolve_total(value: int | str | None, env: Mapping[str, str]) -> int:
     info = detect(env)
     if info is None:
         raise UsageError(
-            f"--shards auto: no CI executor variable found (looked for {_known()}); "
-            "pass --shards N"
+            f"--shards auto: no CI executor variable found (looked for {_known()}); pass --shards N"
         )
     if info.total is None:
-        where = f"${info.total_var} is not set" if info.total_var else (
-            f"{info.ci.value} does not expose the executor count"
+        where = (
+            f"${info.total_var} is not set"
+            if info.total_var
+            else (f"{info.ci.value} does not expose the executor count")
         )
         raise UsageError(f"--shards auto: {where}; pass --shards N")
     return info.total

@@ -190,9 +190,7 @@ class Estimator:
         if norm in self._files:
             return self._files[norm]
         matches = [
-            f
-            for f in self._files_by_base.get(norm.rsplit("/", 1)[-1], ())
-            if suffix_match(f, norm)
+            f for f in self._files_by_base.get(norm.rsplit("/", 1)[-1], ()) if suffix_match(f, norm)
         ]
         if len(matches) == 1:
             return self._files[matches[0]]

@@ -1,4 +1,3 @@
-
 """Regenerate the pipeline golden files and ci-examples/ (review the diff before committing).
 
     python scripts/regen_golden.py           # write tests/golden/ and ci-examples/
@@ -29,8 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only report what is out of date")
     args = parser.parse_args(argv)
     trees = {GOLDEN: golden_files(FIXTURES), EXAMPLES: ci_examples(EXAMPLE_CONFIG)}
-    stale = [str((root / name).relative_to(ROOT)) for root, files in trees.items()
-             for name in differences(files, root)]
+    stale = [
+        str((root / name).relative_to(ROOT))
+        for root, files in trees.items()
+        for name in differences(files, root)
+    ]
     if args.check:
         for name in stale:
             print(f"out of date: {name}")

@@ -1,4 +1,3 @@
-
 """Render `merge --html` output in headless Chromium and save a PNG, to look at the page.
 
     python scripts/screenshot_html.py REPORT.html [OUT.png] [--size 1400,900]

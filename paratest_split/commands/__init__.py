@@ -37,9 +37,7 @@ class Context:
         print(message, file=self.stderr)
 
 
-def writable_dir(
-    path: Path, flag: str, given: str | None = None, *, create: bool = True
-) -> Path:
+def writable_dir(path: Path, flag: str, given: str | None = None, *, create: bool = True) -> Path:
     """Make sure `path` is (or, without `create`, can become) a directory we can write into,
     before any work is done.
 

@@ -14,14 +14,25 @@ HELP = "print a ready CI configuration: " + ", ".join(RENDERERS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", choices=list(RENDERERS), metavar="TARGET",
-                        help="CI to write for: " + ", ".join(RENDERERS))
-    parser.add_argument("--write", metavar="FILE",
-                        help="write the configuration to FILE instead of printing it")
-    parser.add_argument("--check", metavar="FILE",
-                        help="exit 1 if FILE differs from what would be generated (drift check)")
-    parser.add_argument("--shards-from-plan", metavar="DIR",
-                        help="take the shard count from DIR/plan.json (gitlab child pipelines)")
+    parser.add_argument(
+        "target",
+        choices=list(RENDERERS),
+        metavar="TARGET",
+        help="CI to write for: " + ", ".join(RENDERERS),
+    )
+    parser.add_argument(
+        "--write", metavar="FILE", help="write the configuration to FILE instead of printing it"
+    )
+    parser.add_argument(
+        "--check",
+        metavar="FILE",
+        help="exit 1 if FILE differs from what would be generated (drift check)",
+    )
+    parser.add_argument(
+        "--shards-from-plan",
+        metavar="DIR",
+        help="take the shard count from DIR/plan.json (gitlab child pipelines)",
+    )
 
 
 def shards_from_plan(directory: Path) -> int:
@@ -50,8 +61,10 @@ def handle(ctx: Context) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise BadInputError(path, f"cannot read: {exc}") from None
         if current != text:
-            ctx.info(f"{ctx.args.check} is out of date: run `paratest-split pipeline "
-                     f"{ctx.args.target} --write {ctx.args.check}`")
+            ctx.info(
+                f"{ctx.args.check} is out of date: run `paratest-split pipeline "
+                f"{ctx.args.target} --write {ctx.args.check}`"
+            )
             return int(ExitCode.TESTS_FAILED)
         ctx.info(f"{ctx.args.check} is up to date")
         return int(ExitCode.OK)

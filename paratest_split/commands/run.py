@@ -55,12 +55,17 @@ class _Printer:
                 print(event.prefixed, file=err, flush=True)
         elif isinstance(event, ev.HookStarted):
             target = f" for {event.test}" if event.test else ""
-            print(f"[shard {event.shard}] {event.hook}{target}: {event.command}", file=err,
-                  flush=True)
+            print(
+                f"[shard {event.shard}] {event.hook}{target}: {event.command}", file=err, flush=True
+            )
         elif isinstance(event, ev.AttemptStarted) and event.attempt > 1:
             count = len(event.tests)
-            print(f"[shard {event.shard}] attempt {event.attempt}: re-running {count} failed "
-                  f"test{'s' if count != 1 else ''}", file=err, flush=True)
+            print(
+                f"[shard {event.shard}] attempt {event.attempt}: re-running {count} failed "
+                f"test{'s' if count != 1 else ''}",
+                file=err,
+                flush=True,
+            )
         elif isinstance(event, ev.Message):
             kind = "warning: " if event.warning else ""
             print(f"[shard {event.shard}] {kind}{event.text}", file=err, flush=True)
@@ -99,8 +104,10 @@ def handle(ctx: Context) -> int:
     if settings.index == "auto":
         info = ci.detect(ctx.env)
         if info is not None and info.total is not None and info.total != plan.shards:
-            ctx.warn(f"{info.ci.value} runs {info.total} executors but the plan has "
-                     f"{plan.shards} shards: some tests will not run or some executors idle")
+            ctx.warn(
+                f"{info.ci.value} runs {info.total} executors but the plan has "
+                f"{plan.shards} shards: some tests will not run or some executors idle"
+            )
     check_index(plan, index, plan_dir / PLAN_FILE if plan_dir.is_dir() else plan_dir)
     command = list(ctx.args.user_command or ())
     if command[:1] == ["--"]:

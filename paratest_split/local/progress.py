@@ -227,7 +227,9 @@ class LiveDisplay:
         self.title = title
         self.console = Console(file=out)
         self._live: Any = Live(
-            get_renderable=self._render, console=self.console, refresh_per_second=4,
+            get_renderable=self._render,
+            console=self.console,
+            refresh_per_second=4,
             transient=False,
         )
 

@@ -61,9 +61,7 @@ def group_units(
                 groups[key] = []
                 order.append(key)
             groups[key].append(test)
-    weighted = [
-        (sum(estimates.get(t, 0.0) for t in groups[key]), key) for key in order
-    ]
+    weighted = [(sum(estimates.get(t, 0.0) for t in groups[key]), key) for key in order]
     weighted.sort(key=lambda pair: (-pair[0], pair[1]))
     return [
         Unit(index=i, key=key, predicted_seconds=seconds, tests=tuple(groups[key]))

@@ -137,8 +137,11 @@ def engine_runner(discoverer: Any, *, workspace_hooks: bool, dynamic: bool) -> U
         if not workspace_hooks:
             settings = settings.replace(setup_workspace=None, teardown_workspace=None)
         if dynamic:
-            settings = settings.replace(max_retry_fraction=unit_retry_fraction(
-                settings.max_retry_fraction, len(job.unit.tests)))
+            settings = settings.replace(
+                max_retry_fraction=unit_retry_fraction(
+                    settings.max_retry_fraction, len(job.unit.tests)
+                )
+            )
         shard_run = ShardRun(
             plan=job.plan,
             index=job.unit.index,
@@ -197,7 +200,8 @@ def translate(worker: int, event: object) -> pg.Event | None:
             return pg.Event(worker=worker, kind=pg.PHASE, detail="running")
         count = len(event.tests)
         return pg.Event(
-            worker=worker, kind=pg.PHASE,
+            worker=worker,
+            kind=pg.PHASE,
             detail=f"retry {event.attempt - 1}: {count} test{'s' if count != 1 else ''}",
         )
     if isinstance(event, ev.TestFinished):
@@ -330,31 +334,53 @@ def _worker(
                 if own_workspace_hooks and settings.setup_workspace:
                     emit(pg.Event(worker=index, kind=pg.PHASE, detail="setup_workspace"))
                     reason = _run_once_hook(
-                        "setup_workspace", settings.setup_workspace,
-                        values=_hook_values(settings, source, output, shard=str(index),
-                                            workspace=str(workspace.path)),
-                        cwd=_hook_cwd(workspace, source), settings=settings, env=env,
-                        stop=shared.stop, display=shared.display,
+                        "setup_workspace",
+                        settings.setup_workspace,
+                        values=_hook_values(
+                            settings,
+                            source,
+                            output,
+                            shard=str(index),
+                            workspace=str(workspace.path),
+                        ),
+                        cwd=_hook_cwd(workspace, source),
+                        settings=settings,
+                        env=env,
+                        stop=shared.stop,
+                        display=shared.display,
                     )
                     if reason:
                         error, error_code = reason, int(ExitCode.HOOK_FAILED)
                         break
                 if not workspace.path.is_dir():
-                    error = (f"setup_workspace did not create {{workspace}} ({workspace.path}), "
-                             "as --workspaces script expects")
+                    error = (
+                        f"setup_workspace did not create {{workspace}} ({workspace.path}), "
+                        "as --workspaces script expects"
+                    )
                     error_code = int(ExitCode.HOOK_FAILED)
                     break
             emit(
                 pg.Event(
-                    worker=index, kind=pg.UNIT_START, detail=_unit_label(unit, schedule),
-                    count=len(unit.tests), seconds=unit.predicted_seconds,
+                    worker=index,
+                    kind=pg.UNIT_START,
+                    detail=_unit_label(unit, schedule),
+                    count=len(unit.tests),
+                    seconds=unit.predicted_seconds,
                 )
             )
             pending = None
             record = runner(
                 UnitJob(
-                    worker=index, unit=unit, plan=plan, workspace=workspace, source=source,
-                    output=output, settings=settings, env=env, on_event=emit, stop=shared.stop,
+                    worker=index,
+                    unit=unit,
+                    plan=plan,
+                    workspace=workspace,
+                    source=source,
+                    output=output,
+                    settings=settings,
+                    env=env,
+                    on_event=emit,
+                    stop=shared.stop,
                 )
             )
             units.append(record)
@@ -369,10 +395,15 @@ def _worker(
         if teardown_due and workspace is not None and settings.teardown_workspace:
             emit(pg.Event(worker=index, kind=pg.PHASE, detail="teardown_workspace"))
             reason = _run_once_hook(
-                "teardown_workspace", settings.teardown_workspace,
-                values=_hook_values(settings, source, output, shard=str(index),
-                                    workspace=str(workspace.path)),
-                cwd=_hook_cwd(workspace, source), settings=settings, env=env, stop=None,
+                "teardown_workspace",
+                settings.teardown_workspace,
+                values=_hook_values(
+                    settings, source, output, shard=str(index), workspace=str(workspace.path)
+                ),
+                cwd=_hook_cwd(workspace, source),
+                settings=settings,
+                env=env,
+                stop=None,
                 display=shared.display,
             )
             if reason and not error:
@@ -513,8 +544,11 @@ def run_local(
     shared = _Shared(display=display, stop=stop)
     skip = tuple(
         rel
-        for rel in (_outside(output, source), _outside(cwd / settings.out, source),
-                    _outside(cwd / settings.history_dir, source))
+        for rel in (
+            _outside(output, source),
+            _outside(cwd / settings.out, source),
+            _outside(cwd / settings.history_dir, source),
+        )
         if rel
     )
     manager = WorkspaceManager(
@@ -527,8 +561,11 @@ def run_local(
     if runner is None:
         from paratest_split import plugins
 
-        runner = engine_runner(plugins.load_discoverer(settings.discover),
-                               workspace_hooks=not own_hooks, dynamic=dynamic)
+        runner = engine_runner(
+            plugins.load_discoverer(settings.discover),
+            workspace_hooks=not own_hooks,
+            dynamic=dynamic,
+        )
     messages: list[str] = []
     codes: list[int] = []
     setup_failed = ""
@@ -539,8 +576,14 @@ def run_local(
             display.message(_plan_line(run_plan, report, dynamic, workers, len(groups)))
             if settings.setup:
                 setup_failed = _run_once_hook(
-                    "setup", settings.setup, values=_hook_values(settings, source, output),
-                    cwd=source, settings=settings, env=env, stop=stop, display=display,
+                    "setup",
+                    settings.setup,
+                    values=_hook_values(settings, source, output),
+                    cwd=source,
+                    settings=settings,
+                    env=env,
+                    stop=stop,
+                    display=display,
                 )
             if setup_failed:
                 messages.append(setup_failed)
@@ -552,9 +595,14 @@ def run_local(
                         name=f"paratest-worker-{i}",
                         args=(i, schedule),
                         kwargs={
-                            "plan": run_plan, "runner": runner, "manager": manager,
-                            "settings": settings, "env": env, "source": source,
-                            "output": output, "own_workspace_hooks": own_hooks,
+                            "plan": run_plan,
+                            "runner": runner,
+                            "manager": manager,
+                            "settings": settings,
+                            "env": env,
+                            "source": source,
+                            "output": output,
+                            "own_workspace_hooks": own_hooks,
                             "shared": shared,
                         },
                         daemon=True,
@@ -569,12 +617,20 @@ def run_local(
                         thread.join(0.1)
                         if stop.is_set() and not said:
                             said = True
-                            display.message("interrupted: stopping every shard, running the "
-                                            "teardowns, removing the workspaces...")
+                            display.message(
+                                "interrupted: stopping every shard, running the "
+                                "teardowns, removing the workspaces..."
+                            )
             if settings.teardown:
                 failed = _run_once_hook(
-                    "teardown", settings.teardown, values=_hook_values(settings, source, output),
-                    cwd=source, settings=settings, env=env, stop=None, display=display,
+                    "teardown",
+                    settings.teardown,
+                    values=_hook_values(settings, source, output),
+                    cwd=source,
+                    settings=settings,
+                    env=env,
+                    stop=None,
+                    display=display,
                 )
                 if failed:
                     messages.append(failed)
@@ -597,7 +653,10 @@ def run_local(
     if not setup_failed or reports:
         try:
             merge = merge_reports(
-                reports, merged_path, plan=run_plan, root=cwd,
+                reports,
+                merged_path,
+                plan=run_plan,
+                root=cwd,
                 fail_on_flaky=settings.fail_on_flaky,
             )
             codes.append(int(merge.exit_code))
@@ -627,7 +686,8 @@ def run_local(
         estimate_counts=dict(report.counts),
         groups=len(groups),
         kept=tuple(r.workspace for r in records if r.workspace)
-        if settings.keep_workspaces and settings.workspaces != "none" else (),
+        if settings.keep_workspaces and settings.workspaces != "none"
+        else (),
     )
 
 

@@ -108,9 +108,7 @@ def _copy_dir(src: Path, dst: Path, top: Path, extra: set[str]) -> None:
 
 def _git(args: list[str], cwd: Path) -> str:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     except OSError as exc:
         raise UsageError(f"--workspaces worktree needs git: {exc.strerror}") from None
     if done.returncode != 0:
@@ -205,7 +203,9 @@ class WorkspaceManager:
         if self.kind == "worktree" and (root / ".git").exists():
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(root)],
-                cwd=self.source, capture_output=True, check=False,
+                cwd=self.source,
+                capture_output=True,
+                check=False,
             )
         _remove(root)
         if self.kind == "worktree":
@@ -220,7 +220,9 @@ class WorkspaceManager:
             with self._git_lock:
                 subprocess.run(
                     ["git", "worktree", "remove", "--force", str(workspace.worktree)],
-                    cwd=self.source, capture_output=True, check=False,
+                    cwd=self.source,
+                    capture_output=True,
+                    check=False,
                 )
         _remove(workspace.remove_root)
 

@@ -433,10 +433,7 @@ def _fits_heredocs(form: str, context: ShellContext) -> bool:
     it is in there, the shell finds the end line by line first): one line, never part of the
     delimiter, no tab a `<<-` would strip."""
     return all(
-        form
-        and "\n" not in form
-        and form not in delimiter
-        and not (strip_tabs and "\t" in form)
+        form and "\n" not in form and form not in delimiter and not (strip_tabs and "\t" in form)
         for delimiter, strip_tabs in context.heredocs
     )
 
@@ -662,7 +659,11 @@ def run_hook(
             hook=hook,
             command=text,
             process=ProcessResult(
-                argv=(SHELL, "-c", text), pid=0, returncode=None, elapsed=0.0, output="",
+                argv=(SHELL, "-c", text),
+                pid=0,
+                returncode=None,
+                elapsed=0.0,
+                output="",
                 timed_out=True,
             ),
         )

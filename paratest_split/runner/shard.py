@@ -364,7 +364,11 @@ class _Engine:
         return result
 
     def _setup_hook(
-        self, name: str, command: str, *, test: str | None = None,
+        self,
+        name: str,
+        command: str,
+        *,
+        test: str | None = None,
         values: Mapping[str, str] | None = None,
     ) -> bool:
         result = self._hook(name, command, cancellable=True, test=test, values=values)
@@ -378,7 +382,11 @@ class _Engine:
         return False
 
     def _teardown_hook(
-        self, name: str, command: str, *, test: str | None = None,
+        self,
+        name: str,
+        command: str,
+        *,
+        test: str | None = None,
         values: Mapping[str, str] | None = None,
     ) -> None:
         limit = self.settings.teardown_timeout
@@ -428,8 +436,9 @@ class _Engine:
             self.emit(ev.AttemptFinished(shard=self.shard, attempt=attempt, failed=tuple(failed)))
             if self._halted():
                 return
-            decision = decide(policy, failed=len(failed), total=len(self.tests),
-                              attempts_done=attempt)
+            decision = decide(
+                policy, failed=len(failed), total=len(self.tests), attempts_done=attempt
+            )
             if failed:
                 self.emit(ev.Message(shard=self.shard, text=decision.reason))
             if not decision.retry:
@@ -496,9 +505,7 @@ class _Engine:
                 reason = NO_RESULT
         return placeholder_case(
             self.items[test],
-            Attempt(
-                outcome=Outcome.ERROR, message=reason, type="paratest-split", time_known=False
-            ),
+            Attempt(outcome=Outcome.ERROR, message=reason, type="paratest-split", time_known=False),
         )
 
     def _cut_short(self, test: str, *, running: bool) -> CaseResult:
@@ -562,15 +569,21 @@ class _Engine:
                     f"discovery plugin '{self.plugin}' returned an invalid invocation "
                     f"(argv must be a non-empty tuple of strings): {invocation!r:.200}"
                 )
-        if self.settings.command and not self.state.said_no_junit and any(
-            i.junit is None for i in invocations
+        if (
+            self.settings.command
+            and not self.state.said_no_junit
+            and any(i.junit is None for i in invocations)
         ):
             self.state.said_no_junit = True
             self._warn(no_junit_warning(self.settings.command))
         return list(invocations)
 
     def _run_invocation(
-        self, invocation: Invocation, *, progress: Path | None, deadline: float | None,
+        self,
+        invocation: Invocation,
+        *,
+        progress: Path | None,
+        deadline: float | None,
         on_tick: Callable[[], None] | None = None,
     ) -> ProcessResult:
         result = run_process(
@@ -659,9 +672,13 @@ class _Engine:
                 reason = NO_RESULT + (f" (runner exit code {codes})" if codes else "")
             results[test] = [self._not_run(test, reason)]
         bad_exit = [p for _, p in ran if p.returncode not in (0, None)]
-        if bad_exit and not any(
-            (worst(c.final.outcome for c in results[t]) or Outcome.ERROR).is_bad for t in tests
-        ) and not any(c.final.outcome.is_bad for c in cases):
+        if (
+            bad_exit
+            and not any(
+                (worst(c.final.outcome for c in results[t]) or Outcome.ERROR).is_bad for t in tests
+            )
+            and not any(c.final.outcome.is_bad for c in cases)
+        ):
             codes = ", ".join(str(p.returncode) for p in bad_exit)
             text = f"attempt {attempt}: the runner exited {codes} but reported no failure"
             self.emit(ev.Message(shard=self.shard, text=text, warning=True))
@@ -693,8 +710,11 @@ class _Engine:
                 if not alone:
                     message += f" (the verdict of all {len(covered)} tests of this command)"
                 attempt = Attempt(
-                    outcome=Outcome.FAILED, message=message, type="exit-code",
-                    time=process.elapsed / len(covered), time_known=alone,
+                    outcome=Outcome.FAILED,
+                    message=message,
+                    type="exit-code",
+                    time=process.elapsed / len(covered),
+                    time_known=alone,
                 )
             if alone:
                 attempt = dataclasses.replace(attempt, stdout=process.output)
@@ -808,8 +828,11 @@ class _Engine:
                 placeholder_case(
                     item,
                     Attempt(
-                        outcome=Outcome.ERROR, message=message, type="paratest-split",
-                        time=elapsed, stdout=last.output,
+                        outcome=Outcome.ERROR,
+                        message=message,
+                        type="paratest-split",
+                        time=elapsed,
+                        stdout=last.output,
                     ),
                 )
             ]
@@ -827,8 +850,13 @@ class _Engine:
             return [
                 placeholder_case(
                     item,
-                    Attempt(outcome=Outcome.FAILED, message=message, type="exit-code",
-                            time=elapsed, stdout=output),
+                    Attempt(
+                        outcome=Outcome.FAILED,
+                        message=message,
+                        type="exit-code",
+                        time=elapsed,
+                        stdout=output,
+                    ),
                 )
             ]
         return [

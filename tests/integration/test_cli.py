@@ -89,5 +89,22 @@ def test_unusable_output_or_root_fails_before_any_work(
     assert main(["run", "--index", "0", "--root", "nowhere", *command]) == 4
     assert "--root" in capsys.readouterr().err
     assert not marker.exists()
-    assert main(["local", "--shards", "1", "--discover", "lines", "--lines-from", "ids.txt", "--history-dir", "afile", "--", "true"]) == 4
+    assert (
+        main(
+            [
+                "local",
+                "--shards",
+                "1",
+                "--discover",
+                "lines",
+                "--lines-from",
+                "ids.txt",
+                "--history-dir",
+                "afile",
+                "--",
+                "true",
+            ]
+        )
+        == 4
+    )
     assert "--history-dir afile" in capsys.readouterr().err

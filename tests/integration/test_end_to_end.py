@@ -100,7 +100,9 @@ def test_missing_shard_report_is_named_and_fails(ran: Path, tmp_path: Path) -> N
 def test_next_plan_learns_the_runner_overhead_from_shard_reports(ran: Path) -> None:
     # each shard report carries pytest's real wall time as its suite time; the cases' own
     # times sum to much less (start-up, collection), which the next plan must account for
-    result = cli(["--shards", "3", "--junit", "paratest-results", "--format", "json", "--out", "p2"], ran)
+    result = cli(
+        ["--shards", "3", "--junit", "paratest-results", "--format", "json", "--out", "p2"], ran
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     learned = summary["per_test_overhead_seconds"] * 14 + summary["per_shard_overhead_seconds"] * 3

@@ -237,11 +237,18 @@ def test_junit_ids_with_edge_spaces_survive_split_and_run(tmp_path: Path) -> Non
     # Jest/Cypress titles may end in a space; the plan must keep such ids and run must read it
     hist = tmp_path / "hist"
     hist.mkdir()
-    (hist / "r.xml").write_text(junit([("ui.Button", "renders ", 1.0), ("ui.Button", " clicks", 2.0)]))
-    split = run_cli(["--shards", "2", "--discover", "junit", "--junit", "hist", "--group-by", "test"], tmp_path)
+    (hist / "r.xml").write_text(
+        junit([("ui.Button", "renders ", 1.0), ("ui.Button", " clicks", 2.0)])
+    )
+    split = run_cli(
+        ["--shards", "2", "--discover", "junit", "--junit", "hist", "--group-by", "test"], tmp_path
+    )
     assert split.returncode == 0, split.stderr
     plan = json.loads((tmp_path / "paratest-plan" / "plan.json").read_text())
-    assert sorted(t for s in plan["shards_detail"] for t in s["tests"]) == ["ui.Button:: clicks", "ui.Button::renders "]
+    assert sorted(t for s in plan["shards_detail"] for t in s["tests"]) == [
+        "ui.Button:: clicks",
+        "ui.Button::renders ",
+    ]
     for index in (0, 1):
         ran = run_cli(["run", "--index", str(index), "--", "true"], tmp_path)
         assert ran.returncode == 0, ran.stderr
@@ -256,9 +263,17 @@ def test_lean_junit_plan_keeps_items_that_do_not_rebuild(tmp_path: Path) -> None
     (hist / "r.xml").write_text(
         junit([("tests.test_a", "test_ok", 1.0), ("tests.test_a", "[weird]", 2.0)])
     )
-    split = run_cli(["--shards", "2", "--discover", "junit", "--junit", "hist", "--group-by", "test"], tmp_path)
+    split = run_cli(
+        ["--shards", "2", "--discover", "junit", "--junit", "hist", "--group-by", "test"], tmp_path
+    )
     assert split.returncode == 0, split.stderr
-    merged = run_cli(["merge", "hist", "--plan", "paratest-plan", "-o", "m.xml", "--format", "json"], tmp_path)
+    merged = run_cli(
+        ["merge", "hist", "--plan", "paratest-plan", "-o", "m.xml", "--format", "json"], tmp_path
+    )
     assert merged.returncode == 0, merged.stdout + merged.stderr
     completeness = json.loads(merged.stdout)["completeness"]
-    assert (completeness["planned"], completeness["complete"], completeness["missing"]) == (2, 2, [])
+    assert (completeness["planned"], completeness["complete"], completeness["missing"]) == (
+        2,
+        2,
+        [],
+    )
