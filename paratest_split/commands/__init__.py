@@ -75,3 +75,14 @@ def existing_dir(path: Path, flag: str, given: str | None = None) -> Path:
     if not path.is_dir():
         raise UsageError(f"{flag} {given if given is not None else path}: no such directory")
     return path
+
+
+def add_user_command(parser: argparse.ArgumentParser) -> None:
+    """`-- COMMAND ...`: the test command of `run` and `local`."""
+    parser.add_argument(
+        "user_command",
+        nargs=argparse.REMAINDER,
+        metavar="-- COMMAND",
+        help="test command (argv, no shell); test ids are appended unless it names {tests} or "
+        "{tests_file}; {junit} is where it must write JUnit",
+    )

@@ -14,7 +14,7 @@ import argparse
 import json
 from typing import Any
 
-from paratest_split.commands import Context, existing_dir, writable_dir
+from paratest_split.commands import Context, add_user_command, existing_dir, writable_dir
 from paratest_split.local import progress as pg
 from paratest_split.local.session import LocalResult, combine, run_local
 
@@ -22,13 +22,7 @@ HELP = "plan, run all shards in parallel here (one workspace each), merge, store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "user_command",
-        nargs=argparse.REMAINDER,
-        metavar="-- COMMAND",
-        help="test command (argv, no shell); test ids are appended unless it names {tests} or "
-        "{tests_file}; {junit} is where it must write JUnit",
-    )
+    add_user_command(parser)
 
 
 def handle(ctx: Context) -> int:

@@ -14,30 +14,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 from paratest_split import ci
-from paratest_split.commands import Context, existing_dir, writable_dir
+from paratest_split.commands import Context, add_user_command, existing_dir, writable_dir
 from paratest_split.manifest import PLAN_FILE, read_plan
 from paratest_split.plugins import load_discoverer
 from paratest_split.runner import events as ev
+from paratest_split.runner.process import stop_on_signals
 from paratest_split.runner.shard import ShardRun, check_index, run_shard
 
 HELP = "run one shard of a plan: setup hooks, its tests with retries, teardown hooks, a report"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "user_command",
-        nargs=argparse.REMAINDER,
-        metavar="-- COMMAND",
-        help="test command (argv, no shell); test ids are appended unless it names {tests} or "
-        "{tests_file}; {junit} is where it must write JUnit",
-    )
+    add_user_command(parser)
 
 
 class _Printer:
@@ -69,26 +61,6 @@ class _Printer:
         elif isinstance(event, ev.Message):
             kind = "warning: " if event.warning else ""
             print(f"[shard {event.shard}] {kind}{event.text}", file=err, flush=True)
-
-
-@contextlib.contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM/SIGINT set `stop` (the engine then stops the tests and runs the teardowns)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        # No printing here: a signal may arrive while the main thread is printing.
-        del signum, frame
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _resolve(cwd: Path, value: str) -> Path:
@@ -137,7 +109,7 @@ def handle(ctx: Context) -> int:
         with contextlib.suppress(OSError):
             Path(status).touch()
     stop = threading.Event()
-    with _stop_on_signals(stop):
+    with stop_on_signals(stop):
         outcome = run_shard(shard_run, on_event=_Printer(ctx), stop=stop)
     ctx.info(f"paratest-split: {outcome.message}; report: {outcome.report}")
     return int(outcome.exit_code)

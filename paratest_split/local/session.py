@@ -17,14 +17,11 @@ workspaces, whose hooks create the workspace and so run in the project directory
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from paratest_split.config import Settings
@@ -43,6 +40,7 @@ from paratest_split.local.schedule import (
 )
 from paratest_split.local.workspaces import Workspace, WorkspaceManager
 from paratest_split.model import Plan
+from paratest_split.runner.process import stop_on_signals
 
 MERGED_NAME = "junit.xml"
 # A dynamic unit is one test run, one start-up: units are at least this many predicted seconds,
@@ -213,29 +211,6 @@ def translate(worker: int, event: object) -> pg.Event | None:
 
 
 # -- signals -----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM set `stop` instead of raising (main thread only).
-
-    The handler does nothing else: printing from a signal handler can re-enter a print of the
-    main thread. The main thread notices `stop` and says so.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        del signum, frame
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 # -- the session -------------------------------------------------------------------------------

@@ -27,9 +27,10 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 _POLL = 0.05  # seconds between checks of stop/deadline while a child runs
@@ -323,3 +324,26 @@ def capture(
 
         program = command if shell else command[0]
         raise PluginError(f"{what}: cannot start {program!r}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM set `stop` instead of raising (main thread only).
+
+    The handler does nothing else: printing from a signal handler can re-enter a print of the
+    main thread. The main thread notices `stop` and says so.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
