@@ -76,6 +76,7 @@ from paratest_split.model import Attempt, CaseResult, Outcome, Plan, SuiteSummar
 from paratest_split.retry import fold
 
 SHARD_PROPERTY = "paratest.shard"
+DIGEST_PROPERTY = "paratest.plan_digest"
 ATTEMPT_PROPERTY = "paratest.attempt"
 REPORT_PROPERTY = "paratest.report"
 MISSING_SUITE = "paratest-split missing"
@@ -983,7 +984,19 @@ def merge_reports(
         raise NoTestsError(f"no JUnit reports found in {shown}")
     inputs = []
     for order, file in enumerate(files):
-        shard, attempt = _source_numbers(file, suite_properties(file), warnings)
+        props = suite_properties(file)
+        digest = props.get(DIGEST_PROPERTY)
+        if plan is not None and digest and plan.inputs_digest and digest != plan.inputs_digest:
+            # an old artifact, or a shard that computed its own plan from other inputs
+            warnings.append(
+                Warning_(
+                    source=str(file),
+                    message=f"was run from another plan ({DIGEST_PROPERTY} {_shown(digest)}, "
+                    f"the plan's is {plan.inputs_digest[:19]}...): its tests may not be the "
+                    "planned ones",
+                )
+            )
+        shard, attempt = _source_numbers(file, props, warnings)
         if shard is not None and plan is not None and shard >= plan.shards:
             warnings.append(
                 Warning_(
