@@ -140,7 +140,9 @@ class _State:
     attempts: int = 0
     warnings: list[str] = field(default_factory=list)
     said_no_junit: bool = False
-    runner_seconds: float = 0.0  # wall time of the test processes (not hooks): the suite time
+    # wall time of the first attempt's test processes (not hooks, not retries): the suite time,
+    # from which the next plan learns the runner's start-up and per-test cost
+    runner_seconds: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -596,7 +598,8 @@ class _Engine:
             deadline=deadline,
             grace=self.settings.grace,
         )
-        self.state.runner_seconds += result.elapsed
+        if self.state.attempts <= 1:
+            self.state.runner_seconds += result.elapsed
         return result
 
     def _note_process(self, process: ProcessResult) -> None:
