@@ -251,12 +251,6 @@ def _check_shards(shards: object) -> None:
         raise ValueError(f"number of shards must be an integer >= 1, got {shards!r}")
 
 
-def _canonical(groups: Sequence[Group]) -> list[Group]:
-    """Validate and sort longest first, ties by key."""
-    keys, seconds = _prepare(groups)
-    return list(zip(keys, seconds, strict=True))
-
-
 def _prepare(groups: Sequence[Group]) -> tuple[list[str], list[float]]:
     """Validate; keys and seconds in canonical order (longest first, ties by key)."""
     loose: Sequence[tuple[object, object]] = groups  # callers may not be type-checked
@@ -329,10 +323,6 @@ def _reject(groups: Sequence[tuple[object, object]]) -> NoReturn:
     keys = sorted(str(key) for key, _ in groups)
     duplicate = next(first for first, second in itertools.pairwise(keys) if first == second)
     raise ValueError(f"duplicate group key {duplicate!r}")
-
-
-def _order(group: Group) -> tuple[float, str]:
-    return (-group[1], group[0])
 
 
 def _resolve(algorithm: str) -> Strategy:
@@ -479,13 +469,6 @@ def _join(a: object, b: object) -> object:
     if b is None:
         return a
     return (a, b)
-
-
-def _loads(ticks: Sequence[int], assign: Sequence[int], shards: int) -> list[int]:
-    loads = [0] * shards
-    for size, j in zip(ticks, assign, strict=True):
-        loads[j] += size
-    return loads
 
 
 def _local_search(

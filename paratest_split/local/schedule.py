@@ -190,10 +190,3 @@ class DynamicQueue:
         """A worker could not run `unit` (its workspace failed): another worker may take it."""
         with self._lock:
             heapq.heappush(self._heap, (*_priority(unit), unit))
-
-    def drain(self) -> list[Unit]:
-        """Take every remaining unit (cancellation): nothing more will start."""
-        with self._lock:
-            left = [entry[-1] for entry in sorted(self._heap)]
-            self._heap.clear()
-            return left

@@ -105,7 +105,6 @@ class LocalResult:
     stored: Path | None = None
     messages: tuple[str, ...] = ()
     history_files: int = 0
-    estimate_counts: Mapping[str, int] = field(default_factory=dict)
     groups: int = 0  # groups (--group-by) of the plan: dynamic mode batches them into units
     kept: tuple[str, ...] = ()  # workspaces left in place (--keep-workspaces)
 
@@ -658,7 +657,6 @@ def run_local(
         stored=stored,
         messages=tuple(messages),
         history_files=report.history_files,
-        estimate_counts=dict(report.counts),
         groups=len(groups),
         kept=tuple(r.workspace for r in records if r.workspace)
         if settings.keep_workspaces and settings.workspaces != "none"

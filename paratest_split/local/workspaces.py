@@ -146,15 +146,6 @@ class WorkspaceManager:
     def base(self) -> Path:
         return self.source / WORKSPACES_DIR
 
-    def path_for(self, index: int) -> Path:
-        """The workspace directory of worker `index` (before it exists)."""
-        if self.kind == "none":
-            return self.source
-        if self.kind == "worktree":
-            prefix = self._prefix()
-            return self.base / f"shard-{index}" / prefix if prefix else self.base / f"shard-{index}"
-        return self.base / f"shard-{index}"
-
     def _prefix(self) -> str:
         return _git(["rev-parse", "--show-prefix"], self.source).rstrip("/")
 

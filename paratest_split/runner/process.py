@@ -273,12 +273,6 @@ def _drain_in_background(stream: IO[bytes], lines: _Lines) -> threading.Thread:
     return thread
 
 
-def background_readers() -> int:
-    """How many hooks' leftover processes we are still reading output from."""
-    with _READERS_LOCK:
-        return len(_READERS)
-
-
 @atexit.register
 def stop_background_readers(timeout: float = 1.0) -> None:
     """Stop delivering leftovers' output (at interpreter exit: nothing prints during shutdown).

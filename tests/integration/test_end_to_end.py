@@ -112,7 +112,19 @@ def test_next_plan_learns_the_runner_overhead_from_shard_reports(ran: Path) -> N
 def test_reports_from_another_plan_are_flagged(ran: Path, tmp_path: Path) -> None:
     other = cli(["--shards", "3", "--group-by", "test", "--out", str(tmp_path / "other")], ran)
     assert other.returncode == 0, other.stderr
-    merged = cli(["merge", "paratest-results", "--plan", str(tmp_path / "other"), "-o", str(tmp_path / "m.xml")], ran)
+    merged = cli(
+        [
+            "merge",
+            "paratest-results",
+            "--plan",
+            str(tmp_path / "other"),
+            "-o",
+            str(tmp_path / "m.xml"),
+        ],
+        ran,
+    )
     assert "was run from another plan" in merged.stdout + merged.stderr
-    same = cli(["merge", "paratest-results", "--plan", "paratest-plan", "-o", str(tmp_path / "s.xml")], ran)
+    same = cli(
+        ["merge", "paratest-results", "--plan", "paratest-plan", "-o", str(tmp_path / "s.xml")], ran
+    )
     assert "another plan" not in same.stdout + same.stderr

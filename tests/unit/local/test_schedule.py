@@ -107,12 +107,6 @@ def test_dynamic_queue_never_more_workers_than_units() -> None:
         DynamicQueue([_unit(0, 1.0)], workers=0)
 
 
-def test_dynamic_queue_drain_stops_everything() -> None:
-    queue = DynamicQueue([_unit(0, 1.0), _unit(1, 2.0)], workers=2)
-    assert [u.index for u in queue.drain()] == [1, 0]
-    assert queue.next_for(0) is None
-
-
 def test_dynamic_queue_each_unit_once_under_threads() -> None:
     units = [_unit(i, float(i % 7)) for i in range(500)]
     queue = DynamicQueue(units, workers=8)
