@@ -9,7 +9,7 @@ from pathlib import Path
 from paratest_split.commands import Context
 from paratest_split.errors import ExitCode, UsageError
 from paratest_split.manifest import write_plan
-from paratest_split.planner import PlanReport, make_plan
+from paratest_split.plan_inputs import PlanReport, make_plan
 
 HELP = "discover tests, estimate durations from JUnit history, write an N-shard plan"
 

@@ -12,7 +12,7 @@ from paratest_split.junit.merge import find_inputs
 from paratest_split.junit.reader import iter_report
 from paratest_split.manifest import read_plan
 from paratest_split.model import CaseResult
-from paratest_split.planner import history_paths
+from paratest_split.plan_inputs import history_paths
 from paratest_split.report.timings import (
     BY,
     SORTS,

@@ -473,7 +473,7 @@ def run_local(
 ) -> LocalResult:
     """The whole `local` command (see the module docstring). Raises ParatestError for planning
     problems (before anything ran); everything after is reported in the LocalResult."""
-    from paratest_split import planner, store
+    from paratest_split import plan_inputs, store
     from paratest_split.junit.merge import merge_reports
     from paratest_split.manifest import write_plan
 
@@ -482,7 +482,7 @@ def run_local(
     workers_wanted = settings.shards
     source = (cwd / settings.root).resolve()
     output = (cwd / settings.output).resolve()
-    report = planner.make_plan(settings, env, cwd)
+    report = plan_inputs.make_plan(settings, env, cwd)
     plan = report.plan
     dynamic = settings.dynamic
     if dynamic:

@@ -7,7 +7,8 @@ import pytest
 
 from paratest_split.errors import BadInputError, UsageError
 from paratest_split.model import Estimate, EstimateSource, GroupBy, TestItem
-from paratest_split.planner import PlanOptions, build_plan, read_test_list
+from paratest_split.plan_inputs import read_test_list
+from paratest_split.planner import PlanOptions, build_plan
 
 
 def items_and_estimates(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from paratest_split import planner
+from paratest_split import plan_inputs
 from paratest_split.config import Settings
 from paratest_split.junit.writer import write_report
 from paratest_split.local import progress as pg
@@ -46,7 +46,7 @@ def _item(test: str) -> TestItem:
     return TestItem(id=test, file=file, classname=file[:-3].replace("/", "."), name=name)
 
 
-def _fake_plan(shards: list[list[str]]) -> planner.PlanReport:
+def _fake_plan(shards: list[list[str]]) -> plan_inputs.PlanReport:
     plan = Plan(
         shards=len(shards),
         group_by=GroupBy.FILE,
@@ -62,7 +62,7 @@ def _fake_plan(shards: list[list[str]]) -> planner.PlanReport:
         discover="pytest",
         items=tuple(_item(t) for t in sorted(TESTS)),
     )
-    return planner.PlanReport(
+    return plan_inputs.PlanReport(
         plan=plan,
         estimates={t: Estimate(seconds=s, source=EstimateSource.EXACT) for t, s in TESTS.items()},
         overheads=Overheads(),
@@ -137,7 +137,7 @@ def _run(
     shards: list[list[str]],
     **settings: Any,
 ) -> tuple[LocalResult, list[pg.Event], str]:
-    monkeypatch.setattr(planner, "make_plan", lambda *_args: _fake_plan(shards))
+    monkeypatch.setattr(plan_inputs, "make_plan", lambda *_args: _fake_plan(shards))
     events: list[pg.Event] = []
 
     class Recorder(pg.LineLog):
