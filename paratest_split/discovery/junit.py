@@ -19,6 +19,7 @@ COMMAND runs like `--discover pytest`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,7 +175,9 @@ def history_tests(history: History, root: Path) -> HistoryTests:
     ids, keys, files, times = out.ids, out.keys, out.files, out.times
     add_id, add_key, add_file, add_time = ids.append, keys.append, files.append, times.append
     odd = out.odd.append
-    for key, value in cases.raw_times():
+    # the timed tests first (their times in `times`), then the ones seen only without a time
+    entries = itertools.chain(cases.raw_times(), zip(history.untimed, itertools.repeat(None)))
+    for key, value in entries:
         classname, name = key
         if not classname:
             continue  # pytest's module-level skip pseudo-case, or no class at all: not a test
@@ -185,21 +188,10 @@ def history_tests(history: History, root: Path) -> HistoryTests:
             odd(len(ids))
         add_id(info.prefix + name)
         add_key(key)
-        add_time(value)
         add_file(own.get(key, info.file))
-    out.timed = len(ids)
-    for key in history.untimed:
-        classname, name = key
-        if not classname:
-            continue
-        info = classes.get(classname)
-        if info is None:
-            info = classes[classname] = _checked_class(classname, root, modules, cases, history)
-        if not name or SEPARATOR in name or name[0] in _ODD_START or key in own:
-            odd(len(ids))
-        add_id(info.prefix + name)
-        add_key(key)
-        add_file(own.get(key, info.file))
+        if value is not None:
+            add_time(value)
+    out.timed = len(times)
     # distinct keys give distinct ids unless two classes share an id prefix or a name holds
     # `::` (then one id could be another's prefix plus more)
     prefixes = {info.prefix for info in classes.values()}
