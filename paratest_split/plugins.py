@@ -14,7 +14,7 @@ point, in one line. An unknown name raises UsageError listing the available name
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
@@ -130,83 +130,80 @@ def _describe(obj: object) -> str:
     return _one_line(text)
 
 
-def _discoverer_info(ep: EntryPoint) -> PluginInfo:
+def _info(
+    ep: EntryPoint,
+    *,
+    group: str,
+    name: str,
+    load: Callable[[], object],
+    file_level: Callable[[object], bool | None],
+    when_broken: bool | None,
+) -> PluginInfo:
+    """One row of `paratest-split plugins`: a plugin that fails to load is listed with its error."""
     dist, version = _dist(ep)
     try:
-        obj = _instantiate(ep)
-    except PluginError as exc:
-        return PluginInfo(
-            name=ep.name,
-            group=DISCOVERERS,
-            distribution=dist,
-            version=version,
-            file_level=None,
-            description="",
-            value=ep.value,
-            error=str(exc),
-        )
-    return PluginInfo(
-        name=ep.name,
-        group=DISCOVERERS,
-        distribution=dist,
-        version=version,
-        file_level=bool(obj.file_level),
-        description=_describe(obj),
-        value=ep.value,
-    )
-
-
-def _seed_info(ep: EntryPoint) -> PluginInfo:
-    dist, version = _dist(ep)
-    name = _seed_names(ep)[0]
-    try:
-        obj = _load_seed(ep, name)
+        obj = load()
     except PluginError as exc:
         return PluginInfo(
             name=name,
-            group=SEED_GROUP,
+            group=group,
             distribution=dist,
             version=version,
-            file_level=False,
+            file_level=when_broken,
             description="",
             value=ep.value,
             error=str(exc),
         )
     return PluginInfo(
         name=name,
-        group=SEED_GROUP,
+        group=group,
         distribution=dist,
         version=version,
-        file_level=False,
+        file_level=file_level(obj),
         description=_describe(obj),
         value=ep.value,
     )
 
 
-def _strategy_info(ep: EntryPoint) -> PluginInfo:
-    dist, version = _dist(ep)
+def _discoverer_info(ep: EntryPoint) -> PluginInfo:
+    return _info(
+        ep,
+        group=DISCOVERERS,
+        name=ep.name,
+        load=lambda: _instantiate(ep),
+        file_level=lambda obj: bool(getattr(obj, "file_level", False)),
+        when_broken=None,
+    )
+
+
+def _seed_info(ep: EntryPoint) -> PluginInfo:
+    name = _seed_names(ep)[0]
+    return _info(
+        ep,
+        group=SEED_GROUP,
+        name=name,
+        load=lambda: _load_seed(ep, name),
+        file_level=lambda _obj: False,
+        when_broken=False,
+    )
+
+
+def _load_strategy(ep: EntryPoint) -> object:
     try:
         loaded = ep.load()
-        obj = loaded() if isinstance(loaded, type) else loaded
-    except Exception as exc:  # noqa: BLE001 - shown in the listing, not raised
-        return PluginInfo(
-            name=ep.name,
-            group=STRATEGIES,
-            distribution=dist,
-            version=version,
-            file_level=None,
-            description="",
-            value=ep.value,
-            error=str(_failure("strategy plugin", ep, exc)),
-        )
-    return PluginInfo(
-        name=ep.name,
+        return loaded() if isinstance(loaded, type) else loaded
+    except Exception as exc:  # noqa: BLE001 - any failure of third-party code is its error
+        raise _failure("strategy plugin", ep, exc) from None
+
+
+def _strategy_info(ep: EntryPoint) -> PluginInfo:
+    return _info(
+        ep,
         group=STRATEGIES,
-        distribution=dist,
-        version=version,
-        file_level=None,
-        description=_describe(obj),
-        value=ep.value,
+        name=ep.name,
+        load=lambda: _load_strategy(ep),
+        file_level=lambda _obj: None,
+        when_broken=None,
     )
 
 
