@@ -284,8 +284,13 @@ def _finite(value: Any, key: str, path: Path) -> float:
     return float(value)
 
 
-def read_plan(directory: Path) -> Plan:
-    """Read DIR/plan.json; a missing, corrupt or inconsistent plan is a BadInputError (exit 10)."""
+def read_plan(directory: Path, *, items_of: int | None = None) -> Plan:
+    """Read DIR/plan.json; a missing, corrupt or inconsistent plan is a BadInputError (exit 10).
+
+    `items_of=I`: `Plan.items` holds only shard I's tests (none for an index out of range),
+    for an executor that runs one shard: on a million-test plan, rebuilding every item through
+    the discovery plugin costs seconds and hundreds of MB it does not need. Every shard's ids
+    are read and checked all the same."""
     path = directory / PLAN_FILE
     if directory.is_file() and directory.name.endswith(".json"):
         path = directory
@@ -344,6 +349,10 @@ def read_plan(directory: Path) -> Plan:
     items = _read_items(data.get("items", []), seen, path)
     class_files = _read_class_files(data.get(CLASS_FILES, {}), path)
     discover = str(data.get("discover", "pytest"))
+    if items_of is not None:
+        wanted = set(shard_list[items_of].tests) if 0 <= items_of < shards else set()
+        items = tuple(item for item in items if item.id in wanted)
+        seen = wanted
     items = _complete(items, seen, discover, class_files)
     unknown = data.get("unknown_tests", [])
     if not isinstance(unknown, list) or not all(isinstance(t, str) for t in unknown):

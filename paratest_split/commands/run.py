@@ -71,8 +71,8 @@ def _resolve(cwd: Path, value: str) -> Path:
 def handle(ctx: Context) -> int:
     settings = ctx.settings
     plan_dir = _resolve(ctx.cwd, settings.plan)
-    plan = read_plan(plan_dir)
     index = ci.resolve_index(settings.index, ctx.env)
+    plan = read_plan(plan_dir, items_of=index)  # this executor needs only its shard's items
     if settings.index == "auto":
         info = ci.detect(ctx.env)
         if info is not None and info.total is not None and info.total != plan.shards:

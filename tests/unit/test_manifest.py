@@ -235,6 +235,25 @@ def test_items_the_plugin_rebuilds_are_not_listed_but_read_back(tmp_path: Path) 
     )
 
 
+def test_an_executor_reads_only_its_shards_items_but_every_shards_ids(tmp_path: Path) -> None:
+    plan = nasty_plan()
+    plan = Plan(
+        **{**{f: getattr(plan, f) for f in plan.__dataclass_fields__}, "items": junit_items(plan)}
+    )
+    write_plan(plan, tmp_path)
+    every = {item.id: item for item in read_plan(tmp_path).items}
+    for shard in plan.shards_detail:
+        mine = read_plan(tmp_path, items_of=shard.index)
+        # listed and rebuilt items alike, exactly as a whole read gives them
+        assert {item.id: item for item in mine.items} == {t: every[t] for t in shard.tests}
+        assert mine.shards_detail == plan.shards_detail
+    assert read_plan(tmp_path, items_of=7).items == ()  # run then names the bad index
+    text = (tmp_path / "plan.json").read_text(encoding="utf-8")
+    (tmp_path / "plan.json").write_text(text.replace('"c.D::u"', '"a.B::t2"'), encoding="utf-8")
+    with pytest.raises(BadInputError, match="planned twice"):
+        read_plan(tmp_path, items_of=1)  # a broken shard 0 still makes the plan bad
+
+
 def test_items_with_a_command_or_an_unknown_plugin_are_listed(tmp_path: Path) -> None:
     item = TestItem(
         id="tests/test_a.py::t",
