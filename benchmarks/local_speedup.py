@@ -9,9 +9,13 @@ files, some parametrized; split by test) to a temporary directory, then measures
 2. `paratest-split local --shards N`, run 1: no history, equal-count split;
 3. the same again, run 2: balanced by the history run 1 stored in `.paratest/history/`.
 
-and prints them with the speed-ups (serial / local). Acceptance: run 2 >= 3.6x at 4 shards
-(ideal 4.0: the longest test is 3 s of 16 s). Sleep-bound tests keep this meaningful on a
-2-core machine: 4 shards wait in parallel, they do not compute.
+and prints them with the speed-ups (serial / local). It also measures the floor of any runner that
+starts one pytest per workspace: N `pytest --collect-only` started together (their start-ups and
+collections compete for the machine's cores), plus the longest shard's sleep; serial divided by
+that is the best speed-up such a runner can reach here, before any planning, merging or CLI.
+Acceptance: run 2 >= 3.6x at 4 shards (ideal 4.0: the longest test is 3 s of 16 s).
+Sleep-bound tests keep this meaningful on a 2-core machine: 4 shards wait in parallel, they do
+not compute.
 """
 
 from __future__ import annotations
@@ -152,6 +156,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             if code != 0:
                 print(output)
+        starts = _concurrent_starts(root, args.shards, args.all_plugins)
+        floor = starts + suite_seconds(args.scale) / args.shards
+        print(
+            f"floor: {args.shards} pytest start-ups + collections started together take "
+            f"{starts:.2f} s here ({os.cpu_count()} cores); with a perfectly balanced plan no "
+            f"runner of one pytest per workspace beats {floor:.2f} s = {serial / floor:.2f}x"
+        )
         best = serial / rows[-1][1]
         ideal = suite_seconds(args.scale) / max(
             suite_seconds(args.scale) / args.shards, 3.0 * args.scale
@@ -161,6 +172,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _concurrent_starts(root: Path, shards: int, all_plugins: bool, repeat: int = 3) -> float:
+    """Best wall time of `shards` `pytest --collect-only -q` started together in `root`."""
+    argv = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.monotonic()
+        running = [
+            subprocess.Popen(argv, cwd=root, env=_env(all_plugins), stdout=subprocess.DEVNULL)
+            for _ in range(shards)
+        ]
+        for process in running:
+            process.wait()
+        best = min(best, time.monotonic() - started)
+    return best
 
 
 def _summary(output: str) -> dict[str, object]:

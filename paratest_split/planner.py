@@ -89,7 +89,9 @@ def _assign(
 ) -> tuple[list[list[int]], list[float]]:
     """Group indices per shard, as `partition` orders them, and each shard's exact total;
     keys/weights in canonical order."""
-    if weights and not (min(weights) >= 0 and max(weights) < math.inf):
+    # canonical order is longest first, so the last is the smallest; a NaN or an infinity
+    # makes the (C-speed) sum NaN or infinite, and so does an overflowing total
+    if weights and not (weights[-1] >= 0 and sum(weights) < math.inf):
         try:  # let partition name the bad group
             partition.partition(list(zip(keys, weights, strict=True)), shards, algorithm=algorithm)
         except ValueError as exc:

@@ -163,3 +163,20 @@ def test_digest_is_independent_of_input_order_and_sees_every_test() -> None:
     renamed = [*items[:-1], TestItem(id=items[-1].id + "x", name="t")]
     est2 = {**est, items[-1].id + "x": est[items[-1].id]}
     assert build_plan(renamed, est2, options(shards=4)).inputs_digest != first
+
+
+@pytest.mark.parametrize(
+    ("seconds", "overhead"),
+    [
+        (1e308, 1e308),  # each finite, the total is not
+        (float("nan"), 0.0),
+        (float("inf"), 0.0),
+        (-1.0, 0.0),
+    ],
+)
+def test_unusable_weights_are_a_usage_error_naming_the_overflow(
+    seconds: float, overhead: float
+) -> None:
+    items, est = items_and_estimates({**SPEC, "tests/d.py::bad": seconds})
+    with pytest.raises(UsageError, match="predicted durations overflow"):
+        build_plan(items, est, options(per_test_overhead=overhead))
