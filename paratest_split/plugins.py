@@ -7,6 +7,9 @@ Groups:
   by `discovery.seed.SeedDiscoverer`. The seed tool named a plugin after its distribution
   (`paratest-dummy` -> `dummy`), so that name is accepted too.
 - `paratest_split.strategies`: listed by `list_plugins` (loaded by `partition.available`).
+- `paratest_split.renderers`: name -> a `render.Renderer` (an instance, or a class instantiated
+  with no arguments) for `pipeline NAME`. The built-ins register here too, pointing at their
+  `RENDERER`s in `render.RENDERERS`; a third-party entry point may not take a built-in's name.
 
 A plugin that fails to import or instantiate raises PluginError naming the plugin and its entry
 point, in one line. An unknown name raises UsageError listing the available names.
@@ -25,6 +28,9 @@ from paratest_split.errors import PluginError, UsageError
 
 DISCOVERERS = "paratest_split.discoverers"
 STRATEGIES = "paratest_split.strategies"
+RENDERERS = "paratest_split.renderers"
+# what a renderer must have: `render.base.Renderer` (checked here without importing jinja2)
+_RENDERER_ATTRIBUTES = ("title", "filename", "index_source", "styles", "max_shards", "plan_hooks")
 _SEED_PREFIXES = ("paratest-", "paratest_")
 
 
@@ -126,6 +132,8 @@ def load_discoverer(name: str) -> Discoverer:
 def _describe(obj: object) -> str:
     text = getattr(obj, "description", None)
     if not isinstance(text, str) or not text:
+        text = getattr(obj, "title", None)  # a renderer: the CI it writes for
+    if not isinstance(text, str) or not text:
         text = (getattr(obj, "__doc__", None) or "").strip().split("\n\n")[0]
     return _one_line(text)
 
@@ -207,22 +215,98 @@ def _strategy_info(ep: EntryPoint) -> PluginInfo:
     )
 
 
+def _builtin_renderers() -> dict[str, object]:
+    from paratest_split import render  # jinja2 only when a renderer is asked for
+
+    return dict(render.RENDERERS)
+
+
+def _load_renderer(ep: EntryPoint) -> object:
+    """A third-party renderer, checked for what `pipeline` uses (PluginError otherwise)."""
+    try:
+        loaded = ep.load()
+        obj = loaded() if isinstance(loaded, type) else loaded
+    except Exception as exc:  # noqa: BLE001 - any failure of third-party code is its error
+        raise _failure("renderer plugin", ep, exc) from None
+    builtin = _builtin_renderers().get(ep.name)
+    if builtin is not None:
+        if obj is builtin:  # our own pyproject's registration of a built-in
+            return builtin
+        raise PluginError(
+            f"renderer plugin '{ep.name}' ({ep.value}) clashes with the built-in renderer: "
+            "choose another name"
+        )
+    missing = [a for a in ("name", *_RENDERER_ATTRIBUTES) if not hasattr(obj, a)]
+    if missing or not callable(getattr(obj, "render", None)):
+        raise PluginError(
+            f"renderer plugin '{ep.name}' ({ep.value}) is not a Renderer: it needs "
+            f"{', '.join(('name', *_RENDERER_ATTRIBUTES))} and render(spec, style)"
+        )
+    styles = getattr(obj, "styles", ())
+    if getattr(obj, "name", None) != ep.name or not (
+        isinstance(styles, tuple) and styles and all(isinstance(x, str) for x in styles)
+    ):
+        raise PluginError(
+            f"renderer plugin '{ep.name}' ({ep.value}) is not a Renderer: its name must be "
+            f"'{ep.name}' and its styles a non-empty tuple of strings"
+        )
+    return obj
+
+
+def renderer_names() -> list[str]:
+    """The `pipeline` targets: built-ins and third-party renderers, sorted."""
+    return sorted({*_builtin_renderers(), *(ep.name for ep in entry_points(group=RENDERERS))})
+
+
+def load_renderer(name: str) -> object:
+    """The renderer for `pipeline NAME`: a built-in, else the third-party one registered under
+    `name` (a `render.Renderer`; typed `object` here so this module needs no jinja2)."""
+    builtin = _builtin_renderers().get(name)
+    if builtin is not None:  # a clashing plugin cannot take it over (`plugins` reports it)
+        return builtin
+    matches = _sorted(ep for ep in entry_points(group=RENDERERS) if ep.name == name)
+    if len(matches) > 1:
+        where = ", ".join(f"{ep.value} ({_dist(ep)[0]})" for ep in matches)
+        raise PluginError(f"renderer plugin '{name}' is registered more than once: {where}")
+    if not matches:
+        raise UsageError(
+            f"pipeline: unknown target {name!r} (choose from {', '.join(renderer_names())})"
+        )
+    return _load_renderer(matches[0])
+
+
+def _renderer_info(ep: EntryPoint) -> PluginInfo:
+    return _info(
+        ep,
+        group=RENDERERS,
+        name=ep.name,
+        load=lambda: _load_renderer(ep),
+        file_level=lambda _obj: None,
+        when_broken=None,
+    )
+
+
 def list_plugins() -> list[PluginInfo]:
-    """Every registered discoverer, seed plugin and strategy; sorted by group order, name.
+    """Every registered discoverer, seed plugin, strategy and renderer; sorted by group order,
+    name.
 
     A plugin that fails to load is listed with `error` set instead of raising.
     """
     infos = [_discoverer_info(ep) for ep in _sorted(entry_points(group=DISCOVERERS))]
     infos += [_seed_info(ep) for ep in _sorted(entry_points(group=SEED_GROUP))]
     infos += [_strategy_info(ep) for ep in _sorted(entry_points(group=STRATEGIES))]
+    infos += [_renderer_info(ep) for ep in _sorted(entry_points(group=RENDERERS))]
     return infos
 
 
 __all__ = [
     "DISCOVERERS",
+    "RENDERERS",
     "STRATEGIES",
     "PluginInfo",
     "available_names",
     "list_plugins",
     "load_discoverer",
+    "load_renderer",
+    "renderer_names",
 ]

@@ -16,9 +16,12 @@ HELP = "print a ready CI configuration: " + ", ".join(RENDERERS)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "target",
-        choices=list(RENDERERS),
         metavar="TARGET",
-        help="CI to write for: " + ", ".join(RENDERERS),
+        help=(
+            "CI to write for: "
+            + ", ".join(RENDERERS)
+            + ", or a renderer plugin's name (see `paratest-split plugins`)"
+        ),
     )
     parser.add_argument(
         "--write", metavar="FILE", help="write the configuration to FILE instead of printing it"

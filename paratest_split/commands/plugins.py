@@ -1,4 +1,5 @@
-"""`paratest-split plugins`: discovery plugins, seed-tool plugins and strategies, with versions.
+"""`paratest-split plugins`: discovery plugins, seed-tool plugins, strategies and renderers,
+with versions.
 
 Text: one table (name, kind, distribution + version, file-level, description). JSON
 (`--format json`): `{"version": 1, "plugins": [{...}, ...]}` with sorted keys. A plugin that
@@ -15,11 +16,12 @@ from paratest_split import plugins
 from paratest_split.commands import Context
 from paratest_split.errors import ExitCode
 
-HELP = "list discovery plugins and partition strategies with their versions"
+HELP = "list discovery plugins, partition strategies and pipeline renderers with their versions"
 
 _KINDS = {
     plugins.DISCOVERERS: "discoverer",
     plugins.STRATEGIES: "strategy",
+    plugins.RENDERERS: "renderer",
     "paratest": "seed plugin",
 }
 

@@ -1,7 +1,8 @@
 """`paratest-split pipeline TARGET`: ready CI configurations from Jinja2 templates.
 
-`RENDERERS` is the one registry: it feeds the CLI's choices, the docs table, the golden-file
-tests and `scripts/regen_golden.py`.
+`RENDERERS` is the one registry of the built-in targets: it feeds the docs table, the golden-file
+tests and `scripts/regen_golden.py`, and our pyproject registers each of them in the entry-point
+group `paratest_split.renderers`, where third-party renderers join them (`resolve`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from paratest_split.render import (
 )
 from paratest_split.render.base import PipelineSpec, Renderer, spec_from_settings
 
-__all__ = ["RENDERERS", "PipelineSpec", "Renderer", "render", "render_settings", "resolve_style"]
+__all__ = [
+    "RENDERERS",
+    "PipelineSpec",
+    "Renderer",
+    "render",
+    "render_settings",
+    "resolve",
+    "resolve_style",
+]
 
 RENDERERS: dict[str, Renderer] = {
     r.name: r
@@ -39,6 +48,18 @@ RENDERERS: dict[str, Renderer] = {
         k8s.RENDERER,
     )
 }
+
+
+def resolve(target: str) -> Renderer:
+    """The renderer for `pipeline TARGET`: a built-in or a renderer plugin (UsageError if
+    there is none of that name, PluginError if the plugin is broken)."""
+    renderer = RENDERERS.get(target)
+    if renderer is not None:
+        return renderer
+    from paratest_split import plugins
+
+    found: Renderer = plugins.load_renderer(target)  # type: ignore[assignment]  # checked there
+    return found
 
 
 def resolve_style(renderer: Renderer, style: str | None, *, child: bool = False) -> str:
@@ -60,12 +81,7 @@ def resolve_style(renderer: Renderer, style: str | None, *, child: bool = False)
 
 def render(target: str, spec: PipelineSpec, style: str | None = None) -> str:
     """The configuration file for `target`, as text. Deterministic: same spec, same bytes."""
-    try:
-        renderer = RENDERERS[target]
-    except KeyError:
-        raise UsageError(
-            f"pipeline: unknown target {target!r} (choose from {', '.join(RENDERERS)})"
-        ) from None
+    renderer = resolve(target)
     chosen = resolve_style(renderer, style)
     if spec.shards > renderer.max_shards:
         raise UsageError(
@@ -83,8 +99,6 @@ def render(target: str, spec: PipelineSpec, style: str | None = None) -> str:
 
 
 def render_settings(target: str, settings: Settings) -> str:
-    renderer = RENDERERS.get(target)
-    style = settings.style
-    if renderer is not None:
-        style = resolve_style(renderer, settings.style, child=settings.child)
+    renderer = resolve(target)
+    style = resolve_style(renderer, settings.style, child=settings.child)
     return render(target, spec_from_settings(settings), style)

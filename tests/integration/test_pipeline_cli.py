@@ -63,7 +63,7 @@ def test_shards_from_plan(project: Path, capsys: pytest.CaptureFixture[str]) -> 
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
-        (["pipeline", "travis"], 4, "invalid choice"),
+        (["pipeline", "travis"], 4, "unknown target 'travis' (choose from azure, bamboo"),
         (["pipeline", "gitlab", "--style", "matrix"], 4, "unknown --style"),
         (["pipeline", "gitlab", "--shards", "auto"], 4, "must be a number"),
         (["pipeline", "gitlab", "--shards", "300"], 4, "at most 200"),

@@ -157,3 +157,35 @@ def test_third_party_discoverer_and_broken_plugin(
     )
     assert "\n" not in str(info.value)
     assert "dummy" in plugins.available_names()
+
+
+@pytest.mark.slow
+def test_renderer_plugin_writes_a_pipeline_and_is_listed(plugin_target: Path) -> None:
+    import yaml
+
+    done = run_cli("pipeline", "woodpecker", "--shards", "3", target=plugin_target)
+    assert done.returncode == 0, done.stderr
+    steps = yaml.safe_load(done.stdout)["steps"]
+    assert list(steps) == ["plan", "shard-0", "shard-1", "shard-2", "merge"]
+    assert steps["plan"]["commands"][-1].startswith("paratest-split split --shards 3 --out ")
+    for i in range(3):
+        run = steps[f"shard-{i}"]["commands"][-1]
+        assert run.startswith(f"paratest-split run --plan paratest-plan --index {i} ")
+        assert steps[f"shard-{i}"]["depends_on"] == ["plan"]
+    assert steps["merge"]["commands"][-1].startswith("paratest-split merge ")
+    assert steps["merge"]["depends_on"] == ["shard-0", "shard-1", "shard-2"]
+    # our checks still apply to a plugin: its limit, its styles
+    over = run_cli("pipeline", "woodpecker", "--shards", "51", target=plugin_target)
+    assert over.returncode == 4
+    assert "Woodpecker CI runs at most 50 parallel executors" in over.stderr
+    style = run_cli("pipeline", "woodpecker", "--style", "matrix", target=plugin_target)
+    assert style.returncode == 4
+    assert "unknown --style 'matrix' (choose from steps)" in style.stderr
+    listed = run_cli("plugins", target=plugin_target)
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("woodpecker "))
+    assert row.split()[1:4] == ["renderer", "paratest-dummy", "1.2.3"]
+    assert row.endswith("Woodpecker CI")
+    unknown = run_cli("pipeline", "drone", target=plugin_target)
+    assert unknown.returncode == 4
+    assert "unknown target 'drone' (choose from azure, " in unknown.stderr
+    assert ", teamcity, woodpecker)" in unknown.stderr

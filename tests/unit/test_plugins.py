@@ -141,3 +141,80 @@ def test_seed_group_is_the_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     fake_entry_points(monkeypatch, [ep("legacy", "nowhere_xyz:find", group="paratest")])
     with pytest.raises(PluginError, match=r"seed plugin 'legacy' \(nowhere_xyz:find\) failed"):
         plugins.load_discoverer("legacy")
+
+
+# ------------------------------------------------------------- renderers
+
+
+def test_every_builtin_renderer_is_registered_through_the_group() -> None:
+    from importlib.metadata import entry_points
+
+    from paratest_split.render import RENDERERS
+
+    ours = {ep.name: ep for ep in entry_points(group=plugins.RENDERERS)}
+    assert set(RENDERERS) <= set(ours)
+    for name, renderer in RENDERERS.items():
+        assert ours[name].load() is renderer
+        assert plugins.load_renderer(name) is renderer
+
+
+class FakeRenderer:
+    name = "fake"
+    title = "Fake CI"
+    filename = "fake.yml"
+    index_source = "none"
+    styles = ("one",)
+    max_shards = 3
+    plan_hooks = False
+
+    def render(self, spec: object, style: str) -> str:
+        return f"{type(spec).__name__} {style}\n"
+
+
+class Nameless(FakeRenderer):
+    name = "other"
+
+
+def test_renderer_plugins_load_clash_and_fail_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    group = plugins.RENDERERS
+    fake_entry_points(
+        monkeypatch,
+        [
+            ep("fake", f"{__name__}:FakeRenderer", group),
+            ep("gitlab", f"{__name__}:FakeRenderer", group),  # takes a built-in's name
+            ep("gone", "nowhere_xyz:Renderer", group),
+            ep("bad", f"{__name__}:NotADiscoverer", group),
+            ep("other-name", f"{__name__}:Nameless", group),
+        ],
+    )
+    from paratest_split.config import Settings
+    from paratest_split.render import RENDERERS, render_settings
+
+    assert isinstance(plugins.load_renderer("fake"), FakeRenderer)
+    assert render_settings("fake", Settings(shards=2)) == "PipelineSpec one\n"
+    assert plugins.load_renderer("gitlab") is RENDERERS["gitlab"]  # never taken over
+    with pytest.raises(PluginError, match=r"^renderer plugin 'gone' \(nowhere_xyz:Renderer\) "):
+        plugins.load_renderer("gone")
+    with pytest.raises(PluginError, match="is not a Renderer: it needs name, title, filename"):
+        plugins.load_renderer("bad")
+    with pytest.raises(PluginError, match="its name must be 'other-name'"):
+        plugins.load_renderer("other-name")
+    with pytest.raises(
+        UsageError, match=r"unknown target 'nope' \(choose from azure, bad, bamboo, "
+    ):
+        plugins.load_renderer("nope")
+    errors = {i.name: i.error for i in plugins.list_plugins() if i.group == group}
+    assert errors["fake"] == ""
+    assert "clashes with the built-in renderer" in errors["gitlab"]
+    assert "ModuleNotFoundError" in errors["gone"]
+    assert "\n" not in "".join(errors.values())
+
+
+def test_a_renderer_registered_twice_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    group = plugins.RENDERERS
+    fake_entry_points(
+        monkeypatch,
+        [ep("fake", f"{__name__}:FakeRenderer", group), ep("fake", f"{__name__}:Nameless", group)],
+    )
+    with pytest.raises(PluginError, match="renderer plugin 'fake' is registered more than once"):
+        plugins.load_renderer("fake")
