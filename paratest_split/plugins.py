@@ -17,6 +17,7 @@ point, in one line. An unknown name raises UsageError listing the available name
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -84,12 +85,18 @@ def _failure(kind: str, ep: EntryPoint, exc: BaseException) -> PluginError:
     )
 
 
-def _instantiate(ep: EntryPoint) -> Discoverer:
+def _load_object(kind: str, ep: EntryPoint) -> object:
+    """What the entry point names: a class is instantiated with no arguments. Any failure
+    of the plugin's code is a one-line PluginError naming it."""
     try:
         loaded = ep.load()
-        obj = loaded() if isinstance(loaded, type) else loaded
+        return loaded() if isinstance(loaded, type) else loaded
     except Exception as exc:  # noqa: BLE001 - any failure of third-party code is its error
-        raise _failure("discovery plugin", ep, exc) from None
+        raise _failure(kind, ep, exc) from None
+
+
+def _instantiate(ep: EntryPoint) -> Discoverer:
+    obj = _load_object("discovery plugin", ep)
     if not isinstance(obj, Discoverer):
         raise PluginError(
             f"discovery plugin '{ep.name}' ({ep.value}) is not a Discoverer: it needs `name`, "
@@ -196,23 +203,12 @@ def _seed_info(ep: EntryPoint) -> PluginInfo:
     )
 
 
-def _load_strategy(ep: EntryPoint) -> object:
-    try:
-        loaded = ep.load()
-        return loaded() if isinstance(loaded, type) else loaded
-    except Exception as exc:  # noqa: BLE001 - any failure of third-party code is its error
-        raise _failure("strategy plugin", ep, exc) from None
-
-
-def _strategy_info(ep: EntryPoint) -> PluginInfo:
+def _plain_info(ep: EntryPoint, group: str, load: Callable[[EntryPoint], object]) -> PluginInfo:
+    """The listing row of a strategy or renderer (no file-level column)."""
     return _info(
-        ep,
-        group=STRATEGIES,
-        name=ep.name,
-        load=lambda: _load_strategy(ep),
-        file_level=lambda _obj: None,
+        ep, group=group, name=ep.name, load=lambda: load(ep), file_level=lambda _obj: None,
         when_broken=None,
-    )
+    )  # fmt: skip
 
 
 def _builtin_renderers() -> dict[str, object]:
@@ -223,11 +219,7 @@ def _builtin_renderers() -> dict[str, object]:
 
 def _load_renderer(ep: EntryPoint) -> object:
     """A third-party renderer, checked for what `pipeline` uses (PluginError otherwise)."""
-    try:
-        loaded = ep.load()
-        obj = loaded() if isinstance(loaded, type) else loaded
-    except Exception as exc:  # noqa: BLE001 - any failure of third-party code is its error
-        raise _failure("renderer plugin", ep, exc) from None
+    obj = _load_object("renderer plugin", ep)
     builtin = _builtin_renderers().get(ep.name)
     if builtin is not None:
         if obj is builtin:  # our own pyproject's registration of a built-in
@@ -275,17 +267,6 @@ def load_renderer(name: str) -> object:
     return _load_renderer(matches[0])
 
 
-def _renderer_info(ep: EntryPoint) -> PluginInfo:
-    return _info(
-        ep,
-        group=RENDERERS,
-        name=ep.name,
-        load=lambda: _load_renderer(ep),
-        file_level=lambda _obj: None,
-        when_broken=None,
-    )
-
-
 def list_plugins() -> list[PluginInfo]:
     """Every registered discoverer, seed plugin, strategy and renderer; sorted by group order,
     name.
@@ -294,8 +275,13 @@ def list_plugins() -> list[PluginInfo]:
     """
     infos = [_discoverer_info(ep) for ep in _sorted(entry_points(group=DISCOVERERS))]
     infos += [_seed_info(ep) for ep in _sorted(entry_points(group=SEED_GROUP))]
-    infos += [_strategy_info(ep) for ep in _sorted(entry_points(group=STRATEGIES))]
-    infos += [_renderer_info(ep) for ep in _sorted(entry_points(group=RENDERERS))]
+    strategies = functools.partial(_load_object, "strategy plugin")
+    infos += [
+        _plain_info(ep, STRATEGIES, strategies) for ep in _sorted(entry_points(group=STRATEGIES))
+    ]
+    infos += [
+        _plain_info(ep, RENDERERS, _load_renderer) for ep in _sorted(entry_points(group=RENDERERS))
+    ]
     return infos
 
 
