@@ -162,9 +162,11 @@ def resolve_total(value: int | str | None, env: Mapping[str, str]) -> int:
     """`--shards`: a whole number >= 1 as given, or 'auto' (the CI's executor count)."""
     if value is None:
         raise UsageError("no shard count: pass --shards N or --shards auto")
+    from paratest_split.config import MAX_SHARDS
+
     if isinstance(value, int):
-        if value < 1:
-            raise UsageError(f"--shards {value}: must be >= 1")
+        if not 1 <= value <= MAX_SHARDS:
+            raise UsageError(f"--shards {value}: must be a whole number from 1 to {MAX_SHARDS}")
         return value
     if value != "auto":
         try:
@@ -184,6 +186,10 @@ def resolve_total(value: int | str | None, env: Mapping[str, str]) -> int:
             else (f"{info.ci.value} does not expose the executor count")
         )
         raise UsageError(f"--shards auto: {where}; pass --shards N")
+    if info.total > MAX_SHARDS:
+        raise UsageError(
+            f"--shards auto: ${info.total_var} is {info.total}, more than {MAX_SHARDS} shards"
+        )
     return info.total
 
 

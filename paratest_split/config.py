@@ -118,6 +118,13 @@ def _str(text: str) -> str:
     return text
 
 
+def _path(text: str) -> str:
+    """A file or directory: an empty one would quietly mean the working directory or 'unset'."""
+    if not text:
+        raise ValueError("must not be empty (a file or directory path)")
+    return text
+
+
 def opt(
     help: str,  # noqa: A002 - mirrors argparse
     *,
@@ -132,6 +139,8 @@ def opt(
     in a variable a string is split like a shell would (`-m 'not slow'` is two items).
     `flag_only`: no config key or variable (e.g. `--config` itself).
     A bool field is a switch: `--flag` / `--no-flag`."""
+    if parse is _str and metavar in ("DIR", "FILE"):
+        parse = _path
     return {
         "help": help,
         "commands": tuple(commands),

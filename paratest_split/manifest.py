@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paratest_split.errors import BadInputError, ParatestError
+from paratest_split.fileperm import file_mode
 from paratest_split.model import GroupBy, Plan, Shard, TestItem
 
 if TYPE_CHECKING:
@@ -33,13 +34,6 @@ if TYPE_CHECKING:
 PLAN_FILE = "plan.json"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()
 VERSION = 1
 # plan.json key of the class -> file table that fills in items rebuilt from their ids
 CLASS_FILES = "item_files"
@@ -263,7 +257,7 @@ def _write_atomic(path: Path, pieces: Iterable[str]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.writelines(pieces)
-        Path(tmp).chmod(_FILE_MODE)  # mkstemp makes 0600; a plan is shared like any output
+        Path(tmp).chmod(file_mode())  # mkstemp makes 0600
         Path(tmp).replace(path)
     except OSError as exc:
         raise BadInputError(path, f"cannot write the plan: {exc.strerror or exc}") from None
@@ -333,6 +327,8 @@ def read_plan(directory: Path, *, items_of: int | None = None) -> Plan:
             raise BadInputError(path, f"shard {index}: test ids must be non-empty strings")
         if any("\n" in t or "\r" in t for t in tests):
             raise BadInputError(path, f"shard {index}: a test id contains a line break")
+        if any("\0" in t for t in tests):
+            raise BadInputError(path, f"shard {index}: a test id contains a NUL byte")
         for test in tests:
             if test in seen:
                 raise BadInputError(path, f"test {test!r} is planned twice")

@@ -112,6 +112,10 @@ def discover_items(
             raise BadInputError(
                 where, f"test id {item.id!r} contains a line break; shard files hold one id a line"
             )
+        if "\0" in item.id:
+            raise BadInputError(
+                where, f"test id {item.id!r} contains a NUL byte; no command line can hold it"
+            )
         seen.add(item.id)
     return items
 

@@ -217,3 +217,8 @@ def check_ids(ids: Sequence[str], where: str, *, unique: bool = False) -> None:
             raise BadInputError(
                 where, f"test id {bad!r} contains a line break; shard files hold one id a line"
             )
+        if "\0" in text:
+            bad = next(t for t in ids[start : start + _CHUNK] if "\0" in t)
+            raise BadInputError(
+                where, f"test id {bad!r} contains a NUL byte; no command line can hold it"
+            )

@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from paratest_split.errors import BadInputError
+from paratest_split.fileperm import file_mode
 from paratest_split.junit.writer import GZIP_LEVEL
 
 STORED_NAME = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}\.xml\.gz$")
@@ -80,6 +81,7 @@ def store_report(
                     ) as packed,
                 ):
                     shutil.copyfileobj(source, packed, _CHUNK)
+        tmp.chmod(file_mode())  # mkstemp makes 0600
         tmp.replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

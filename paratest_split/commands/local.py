@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from paratest_split.commands import Context, add_user_command, existing_dir, writable_dir
+from paratest_split.errors import UsageError
 from paratest_split.local import progress as pg
 from paratest_split.local.session import LocalResult, combine, run_local
 
@@ -33,6 +34,11 @@ def handle(ctx: Context) -> int:
     if command:
         settings = settings.replace(command=tuple(command))
     # fail before any shard runs, not after all of them did
+    if settings.workspaces == "script" and not (settings.setup_workspace or "").strip():
+        raise UsageError(
+            "--workspaces script: the setup_workspace hook creates each workspace, and none "
+            "is set (--setup-workspace CMD or setup_workspace: in paratest.yaml)"
+        )
     existing_dir(ctx.cwd / settings.root, "--root", settings.root)
     writable_dir(ctx.cwd / settings.output, "--output", settings.output)
     writable_dir(

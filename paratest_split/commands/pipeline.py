@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from paratest_split.commands import Context
-from paratest_split.errors import BadInputError, ExitCode
+from paratest_split.errors import BadInputError, ExitCode, UsageError
 from paratest_split.render import RENDERERS, render_settings
 
 HELP = "print a ready CI configuration: " + ", ".join(RENDERERS)
@@ -54,6 +54,9 @@ def shards_from_plan(directory: Path) -> int:
 
 def handle(ctx: Context) -> int:
     settings = ctx.settings
+    for flag in ("write", "check", "shards_from_plan"):
+        if getattr(ctx.args, flag) == "":
+            raise UsageError(f"--{flag.replace('_', '-')}: must not be empty (a path)")
     if ctx.args.shards_from_plan:
         settings = settings.replace(shards=shards_from_plan(ctx.cwd / ctx.args.shards_from_plan))
     text = render_settings(ctx.args.target, settings)
@@ -73,8 +76,13 @@ def handle(ctx: Context) -> int:
         return int(ExitCode.OK)
     if ctx.args.write:
         path = ctx.cwd / ctx.args.write
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                f"--write {ctx.args.write}: cannot write it: {exc.strerror or exc}"
+            ) from None
         ctx.info(f"wrote {ctx.args.write}")
         return int(ExitCode.OK)
     ctx.stdout.write(text)

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from paratest_split.commands import Context
+from paratest_split.commands import Context, existing_dir
 from paratest_split.errors import ExitCode, UsageError
 from paratest_split.manifest import write_plan
 from paratest_split.plan_inputs import PlanReport, make_plan
@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def handle(ctx: Context) -> int:
     settings = ctx.settings
+    existing_dir(ctx.cwd / settings.root, "--root", settings.root)
     report = make_plan(settings, ctx.env, ctx.cwd, lean=True)
     for warning in report.warnings:
         ctx.warn(warning)

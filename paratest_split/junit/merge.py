@@ -55,7 +55,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from paratest_split.completeness import Checker, Completeness
-from paratest_split.errors import BadInputError, ExitCode, NoTestsError, ParatestError
+from paratest_split.errors import BadInputError, ExitCode, NoTestsError, ParatestError, UsageError
 from paratest_split.junit.reader import (
     PlainRun,
     expand_paths,
@@ -938,6 +938,17 @@ def find_inputs(
     seen: set[Path] = set()
     warnings: list[Warning_] = []
     for pattern in paths:
+        named = Path(root, pattern)
+        if (
+            target is not None
+            and not any(c in str(pattern) for c in "*?[")
+            and named.resolve() == target
+            and not named.is_dir()
+        ):  # named on purpose: skipping it would lose its tests, overwriting it too
+            raise UsageError(
+                f"{pattern}: is both an input and the merge output (-o); write the merged "
+                "report to another file"
+            )
         found, _ = expand_paths([str(pattern)], root)
         found.sort(key=lambda path: (natural_key(str(path)), str(path)))
         if not found:

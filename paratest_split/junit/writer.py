@@ -43,6 +43,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 from paratest_split.errors import UsageError
+from paratest_split.fileperm import file_mode
 from paratest_split.junit.strict import strip_blocks
 from paratest_split.model import Attempt, CaseResult, Outcome
 
@@ -506,6 +507,7 @@ class ReportWriter:
                         self._assemble(packed, totals)  # type: ignore[arg-type]  # binary IO
                 else:
                     self._assemble(raw, totals)
+            final.chmod(file_mode())  # mkstemp makes 0600
             final.replace(path)
         except BaseException:
             final.unlink(missing_ok=True)

@@ -108,7 +108,12 @@ def test_resolve_total() -> None:
         resolve_total("auto", {"JOB_COMPLETION_INDEX": "0"})
     with pytest.raises(UsageError, match=r"\$CI_NODE_TOTAL is not set"):
         resolve_total("auto", {"CI_NODE_INDEX": "1"})
-    with pytest.raises(UsageError, match="must be >= 1"):
+    with pytest.raises(UsageError, match=r"\$CI_NODE_TOTAL is 10001, more than 10000 shards"):
+        resolve_total("auto", {"CI_NODE_INDEX": "1", "CI_NODE_TOTAL": "10001"})
+    huge = "9" * 23  # an int that big once made `split` write shard files until killed
+    with pytest.raises(UsageError, match="more than 10000 shards"):
+        resolve_total("auto", {"GO_JOB_RUN_INDEX": huge, "GO_JOB_RUN_COUNT": huge})
+    with pytest.raises(UsageError, match="must be a whole number from 1 to 10000"):
         resolve_total(0, {})
 
 

@@ -118,3 +118,20 @@ def test_a_file_where_the_store_should_be_is_a_clear_error(tmp_path: Path) -> No
     fresh = tmp_path / "a" / "b"
     assert store_problem(fresh) is None
     assert fresh.is_dir()  # created, ready for the store after the merge
+
+
+@pytest.mark.parametrize("name", ["junit.xml", "junit.xml.gz"])
+def test_reports_and_stored_history_follow_the_umask_not_mkstemps_0600(
+    tmp_path: Path, name: str
+) -> None:
+    """Written as root in a container, collected by a CI agent of another user."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        report = _report(tmp_path / name, 1.0)
+        stored = store_report(report, tmp_path / "hist", 5)
+    finally:
+        os.umask(old)
+    assert report.stat().st_mode & 0o777 == 0o644
+    assert stored.stat().st_mode & 0o777 == 0o644
