@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from paratest_split.config import MAX_SHARDS
 from paratest_split.errors import UsageError
 
 
@@ -136,61 +137,58 @@ def _known() -> str:
     return ", ".join(f"{s.index_var} ({s.ci.value})" for s in SOURCES)
 
 
-def resolve_index(value: int | str | None, env: Mapping[str, str]) -> int:
-    """`--index`: a whole number >= 0 as given, or 'auto' (the CI's variables, 0-based)."""
+def _given_or_detected(
+    value: int | str | None, flag: str, env: Mapping[str, str], *, what: str, advice: str
+) -> int | CIInfo:
+    """What `--index`/`--shards` VALUE stands for: the number given, or (for 'auto') the CI
+    detected from `env`. `what`/`advice` make the message when there is neither."""
     if value is None:
-        raise UsageError("no shard index: pass --index I (0-based) or --index auto")
+        raise UsageError(f"no {what}: {advice}")
     if isinstance(value, int):
-        if value < 0:
-            raise UsageError(f"--index {value}: must be >= 0 (shard indexes are 0-based)")
         return value
     if value != "auto":
         try:
-            number = int(value)
+            return int(value)
         except ValueError:
-            raise UsageError(f"--index {value!r}: must be 'auto' or a whole number") from None
-        return resolve_index(number, env)
+            raise UsageError(f"{flag} {value!r}: must be 'auto' or a whole number") from None
     info = detect(env)
     if info is None:
         raise UsageError(
-            f"--index auto: no CI executor variable found (looked for {_known()}); {_HELP}"
+            f"{flag} auto: no CI executor variable found (looked for {_known()}); {advice}"
         )
-    return info.index
+    return info
+
+
+def resolve_index(value: int | str | None, env: Mapping[str, str]) -> int:
+    """`--index`: a whole number >= 0 as given, or 'auto' (the CI's variables, 0-based)."""
+    found = _given_or_detected(value, "--index", env, what="shard index", advice=_HELP)
+    if isinstance(found, CIInfo):
+        return found.index
+    if found < 0:
+        raise UsageError(f"--index {found}: must be >= 0 (shard indexes are 0-based)")
+    return found
 
 
 def resolve_total(value: int | str | None, env: Mapping[str, str]) -> int:
-    """`--shards`: a whole number >= 1 as given, or 'auto' (the CI's executor count)."""
-    if value is None:
-        raise UsageError("no shard count: pass --shards N or --shards auto")
-    from paratest_split.config import MAX_SHARDS
-
-    if isinstance(value, int):
-        if not 1 <= value <= MAX_SHARDS:
-            raise UsageError(f"--shards {value}: must be a whole number from 1 to {MAX_SHARDS}")
-        return value
-    if value != "auto":
-        try:
-            number = int(value)
-        except ValueError:
-            raise UsageError(f"--shards {value!r}: must be 'auto' or a whole number") from None
-        return resolve_total(number, env)
-    info = detect(env)
-    if info is None:
-        raise UsageError(
-            f"--shards auto: no CI executor variable found (looked for {_known()}); pass --shards N"
-        )
-    if info.total is None:
+    """`--shards`: a whole number from 1 to MAX_SHARDS as given, or 'auto' (the CI's executor
+    count, under the same limit)."""
+    found = _given_or_detected(value, "--shards", env, what="shard count", advice="pass --shards N")
+    if not isinstance(found, CIInfo):
+        if not 1 <= found <= MAX_SHARDS:
+            raise UsageError(f"--shards {found}: must be a whole number from 1 to {MAX_SHARDS}")
+        return found
+    if found.total is None:
         where = (
-            f"${info.total_var} is not set"
-            if info.total_var
-            else (f"{info.ci.value} does not expose the executor count")
+            f"${found.total_var} is not set"
+            if found.total_var
+            else f"{found.ci.value} does not expose the executor count"
         )
         raise UsageError(f"--shards auto: {where}; pass --shards N")
-    if info.total > MAX_SHARDS:
+    if found.total > MAX_SHARDS:
         raise UsageError(
-            f"--shards auto: ${info.total_var} is {info.total}, more than {MAX_SHARDS} shards"
+            f"--shards auto: ${found.total_var} is {found.total}, more than {MAX_SHARDS} shards"
         )
-    return info.total
+    return found.total
 
 
 # The CI job's own attempt (a re-run of the same job), as (variable, base): `merge` orders
