@@ -104,19 +104,7 @@ def discover_items(
         where = f"--discover {settings.discover}"
     if not items:
         raise NoTestsError(f"{where}: no tests found in {root}")
-    seen: set[str] = set()
-    for item in items:
-        if item.id in seen:
-            raise BadInputError(where, f"test id {item.id!r} appears twice")
-        if "\n" in item.id or "\r" in item.id:
-            raise BadInputError(
-                where, f"test id {item.id!r} contains a line break; shard files hold one id a line"
-            )
-        if "\0" in item.id:
-            raise BadInputError(
-                where, f"test id {item.id!r} contains a NUL byte; no command line can hold it"
-            )
-        seen.add(item.id)
+    check_ids([item.id for item in items], where)
     return items
 
 

@@ -41,7 +41,7 @@ def test_empty_paths_are_usage_errors_not_the_working_directory(
 ) -> None:
     assert cli.main(argv) == 4
     one_line_error(capsys, "must not be empty")
-    assert not (project / "plan.json").exists()
+    assert sorted(p.name for p in project.iterdir()) == ["ids.txt"]  # no plan anywhere
 
 
 def test_a_nul_byte_in_a_test_id_is_refused_by_split(
@@ -50,6 +50,27 @@ def test_a_nul_byte_in_a_test_id_is_refused_by_split(
     (project / "ids.txt").write_bytes(b"a\0b\nc\n")
     assert cli.main(["--shards", "1", "--tests-from", "ids.txt"]) == 10
     one_line_error(capsys, "ids.txt", "NUL byte")
+
+
+def test_a_nul_byte_from_a_discovery_plugin_is_refused(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "list.txt").write_bytes(b"a\0b\nc\n")
+    argv = ["--shards", "1", "--discover", "lines", "--lines-from", "list.txt"]
+    assert cli.main(argv) == 10
+    one_line_error(capsys, "--discover lines", "NUL byte")
+    assert not (project / "paratest-plan").exists()
+
+
+def test_a_nul_byte_in_plan_json_is_a_bad_plan_not_a_crash_of_run(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["--shards", "1", "--tests-from", "ids.txt"]) == 0
+    plan = project / "paratest-plan" / "plan.json"
+    plan.write_text(plan.read_text().replace('"b"', '"b\\u0000x"'))
+    capsys.readouterr()
+    assert cli.main(["run", "--index", "0", "--", "echo"]) == 10
+    one_line_error(capsys, "plan.json", "NUL byte")
 
 
 def test_split_names_a_missing_root(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,6 +94,8 @@ def test_pipeline_write_to_a_directory_or_nowhere(
 ) -> None:
     assert cli.main(["pipeline", "gitlab", "--shards", "3", "--write", write]) == 4
     one_line_error(capsys, "--write")
+    assert sorted(p.name for p in project.iterdir()) == ["ids.txt"]
+    assert capsys.readouterr().out == ""  # not printed instead either
 
 
 def test_merge_output_named_as_an_input_is_refused_and_nothing_is_lost(
