@@ -15,17 +15,16 @@ C JSON encoder with the same bytes `json.dumps(..., indent=2, sort_keys=True)` w
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paratest_split.errors import BadInputError, ParatestError
-from paratest_split.fileperm import file_mode
+from paratest_split.fileperm import atomic_file
 from paratest_split.model import GroupBy, Plan, Shard, TestItem
 
 if TYPE_CHECKING:
@@ -251,14 +250,13 @@ def write_plan(plan: Plan, directory: Path, stored: StoredItems | None = None) -
 
 
 def _write_atomic(path: Path, pieces: Iterable[str]) -> None:
-    """Write beside the target under a unique name, then rename: concurrent writers never
-    leave a half-written plan."""
+    """Write beside the target under a unique name, then rename (`fileperm.atomic_file`)."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+        with (
+            atomic_file(path, prefix=f".{path.name}.") as raw,
+            io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as out,
+        ):
             out.writelines(pieces)
-        Path(tmp).chmod(file_mode())  # mkstemp makes 0600
-        Path(tmp).replace(path)
     except OSError as exc:
         raise BadInputError(path, f"cannot write the plan: {exc.strerror or exc}") from None
 

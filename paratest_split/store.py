@@ -20,11 +20,10 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from paratest_split.errors import BadInputError
-from paratest_split.fileperm import file_mode
+from paratest_split.fileperm import atomic_file
 from paratest_split.junit.writer import GZIP_LEVEL
 
 STORED_NAME = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}\.xml\.gz$")
@@ -62,29 +61,15 @@ def store_report(
     target = history_dir / name
     try:
         history_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".store-", suffix=".tmp", dir=history_dir)
-    except OSError as exc:
-        raise BadInputError(
-            history_dir, f"cannot store the report: {exc.strerror or exc}"
-        ) from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as raw:
+        with atomic_file(target, prefix=".store-") as raw, report.open("rb") as source:
             if report.name.endswith(".gz"):
-                with report.open("rb") as source:
-                    shutil.copyfileobj(source, raw, _CHUNK)
+                shutil.copyfileobj(source, raw, _CHUNK)
             else:
-                with (
-                    report.open("rb") as source,
-                    gzip.GzipFile(
-                        fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=GZIP_LEVEL
-                    ) as packed,
-                ):
+                with gzip.GzipFile(
+                    fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=GZIP_LEVEL
+                ) as packed:
                     shutil.copyfileobj(source, packed, _CHUNK)
-        tmp.chmod(file_mode())  # mkstemp makes 0600
-        tmp.replace(target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise BadInputError(
             history_dir, f"cannot store the report: {exc.strerror or exc}"
         ) from None

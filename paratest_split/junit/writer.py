@@ -43,7 +43,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 from paratest_split.errors import UsageError
-from paratest_split.fileperm import file_mode
+from paratest_split.fileperm import atomic_file
 from paratest_split.junit.strict import strip_blocks
 from paratest_split.model import Attempt, CaseResult, Outcome
 
@@ -496,22 +496,16 @@ class ReportWriter:
 
     def _write_to(self, path: Path, totals: Totals) -> None:
         """Assemble the report beside `path`, then rename it into place."""
-        fd, final_name = tempfile.mkstemp(prefix=".report-", suffix=TEMP_SUFFIX, dir=path.parent)
-        final = Path(final_name)
-        try:
-            with os.fdopen(fd, "wb", buffering=_SPOOL_BUFFER) as raw:
-                if path.name.endswith(".gz"):
-                    with gzip.GzipFile(
-                        fileobj=raw, mode="wb", mtime=0, compresslevel=GZIP_LEVEL
-                    ) as packed:
-                        self._assemble(packed, totals)  # type: ignore[arg-type]  # binary IO
-                else:
-                    self._assemble(raw, totals)
-            final.chmod(file_mode())  # mkstemp makes 0600
-            final.replace(path)
-        except BaseException:
-            final.unlink(missing_ok=True)
-            raise
+        with atomic_file(
+            path, prefix=".report-", suffix=TEMP_SUFFIX, buffering=_SPOOL_BUFFER
+        ) as raw:
+            if path.name.endswith(".gz"):
+                with gzip.GzipFile(
+                    fileobj=raw, mode="wb", mtime=0, compresslevel=GZIP_LEVEL
+                ) as packed:
+                    self._assemble(packed, totals)  # type: ignore[arg-type]  # binary IO
+            else:
+                self._assemble(raw, totals)
 
     def _save_elsewhere(self, totals: Totals) -> Path | None:
         """Write the report into the temporary directory; None if that fails too."""
