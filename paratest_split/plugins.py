@@ -21,17 +21,19 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 from paratest_split.discovery.base import Discoverer
 from paratest_split.discovery.seed import GROUP as SEED_GROUP
 from paratest_split.discovery.seed import SeedDiscoverer
 from paratest_split.errors import PluginError, UsageError
 
+if TYPE_CHECKING:
+    from paratest_split.render.base import Renderer
+
 DISCOVERERS = "paratest_split.discoverers"
 STRATEGIES = "paratest_split.strategies"
 RENDERERS = "paratest_split.renderers"
-# what a renderer must have: `render.base.Renderer` (checked here without importing jinja2)
-_RENDERER_ATTRIBUTES = ("title", "filename", "index_source", "styles", "max_shards", "plan_hooks")
 _SEED_PREFIXES = ("paratest-", "paratest_")
 
 
@@ -211,13 +213,13 @@ def _plain_info(ep: EntryPoint, group: str, load: Callable[[EntryPoint], object]
     )  # fmt: skip
 
 
-def _builtin_renderers() -> dict[str, object]:
+def _builtin_renderers() -> dict[str, Renderer]:
     from paratest_split import render  # jinja2 only when a renderer is asked for
 
     return dict(render.RENDERERS)
 
 
-def _load_renderer(ep: EntryPoint) -> object:
+def _load_renderer(ep: EntryPoint) -> Renderer:
     """A third-party renderer, checked for what `pipeline` uses (PluginError otherwise)."""
     obj = _load_object("renderer plugin", ep)
     builtin = _builtin_renderers().get(ep.name)
@@ -228,14 +230,16 @@ def _load_renderer(ep: EntryPoint) -> object:
             f"renderer plugin '{ep.name}' ({ep.value}) clashes with the built-in renderer: "
             "choose another name"
         )
-    missing = [a for a in ("name", *_RENDERER_ATTRIBUTES) if not hasattr(obj, a)]
-    if missing or not callable(getattr(obj, "render", None)):
+    from paratest_split.render.base import Renderer
+
+    if not isinstance(obj, Renderer):
         raise PluginError(
-            f"renderer plugin '{ep.name}' ({ep.value}) is not a Renderer: it needs "
-            f"{', '.join(('name', *_RENDERER_ATTRIBUTES))} and render(spec, style)"
+            f"renderer plugin '{ep.name}' ({ep.value}) is not a Renderer: it needs name, "
+            "title, filename, index_source, styles, max_shards, plan_hooks and "
+            "render(spec, style)"
         )
-    styles = getattr(obj, "styles", ())
-    if getattr(obj, "name", None) != ep.name or not (
+    styles: object = obj.styles  # a plugin's: its annotation proves nothing
+    if obj.name != ep.name or not (
         isinstance(styles, tuple) and styles and all(isinstance(x, str) for x in styles)
     ):
         raise PluginError(
@@ -250,9 +254,9 @@ def renderer_names() -> list[str]:
     return sorted({*_builtin_renderers(), *(ep.name for ep in entry_points(group=RENDERERS))})
 
 
-def load_renderer(name: str) -> object:
+def load_renderer(name: str) -> Renderer:
     """The renderer for `pipeline NAME`: a built-in, else the third-party one registered under
-    `name` (a `render.Renderer`; typed `object` here so this module needs no jinja2)."""
+    `name` (render, and so jinja2, is imported only when this is called)."""
     builtin = _builtin_renderers().get(name)
     if builtin is not None:  # a clashing plugin cannot take it over (`plugins` reports it)
         return builtin

@@ -29,7 +29,6 @@ __all__ = [
     "Renderer",
     "render",
     "render_settings",
-    "resolve",
     "resolve_style",
 ]
 
@@ -50,18 +49,6 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def resolve(target: str) -> Renderer:
-    """The renderer for `pipeline TARGET`: a built-in or a renderer plugin (UsageError if
-    there is none of that name, PluginError if the plugin is broken)."""
-    renderer = RENDERERS.get(target)
-    if renderer is not None:
-        return renderer
-    from paratest_split import plugins
-
-    found: Renderer = plugins.load_renderer(target)  # type: ignore[assignment]  # checked there
-    return found
-
-
 def resolve_style(renderer: Renderer, style: str | None, *, child: bool = False) -> str:
     if child:
         if "child" not in renderer.styles:
@@ -80,25 +67,35 @@ def resolve_style(renderer: Renderer, style: str | None, *, child: bool = False)
 
 
 def render(target: str, spec: PipelineSpec, style: str | None = None) -> str:
-    """The configuration file for `target`, as text. Deterministic: same spec, same bytes."""
-    renderer = resolve(target)
-    chosen = resolve_style(renderer, style)
+    """The configuration file for `target` (a built-in or a renderer plugin, see
+    `plugins.load_renderer`), as text. Deterministic: same spec, same bytes."""
+    from paratest_split import plugins
+
+    renderer = plugins.load_renderer(target)
+    return _render(renderer, spec, resolve_style(renderer, style))
+
+
+def _render(renderer: Renderer, spec: PipelineSpec, style: str) -> str:
+    """`renderer`'s file for `spec` in `style` (already resolved), after the checks every
+    target gets: its executor limit and whether it can run once-per-plan hooks."""
     if spec.shards > renderer.max_shards:
         raise UsageError(
-            f"pipeline {target}: {renderer.title} runs at most {renderer.max_shards} "
+            f"pipeline {renderer.name}: {renderer.title} runs at most {renderer.max_shards} "
             f"parallel executors, --shards is {spec.shards}"
         )
     if not renderer.plan_hooks and (spec.setup or spec.teardown):
         raise UsageError(
-            f"pipeline {target}: setup/teardown run once per plan, which {renderer.title} "
-            "cannot do (no job runs before all shards, none surely after them): run them "
-            "around the CI step that starts these jobs, or use "
+            f"pipeline {renderer.name}: setup/teardown run once per plan, which "
+            f"{renderer.title} cannot do (no job runs before all shards, none surely after "
+            "them): run them around the CI step that starts these jobs, or use "
             "setup_workspace/teardown_workspace"
         )
-    return renderer.render(spec, chosen)
+    return renderer.render(spec, style)
 
 
 def render_settings(target: str, settings: Settings) -> str:
-    renderer = resolve(target)
+    from paratest_split import plugins
+
+    renderer = plugins.load_renderer(target)
     style = resolve_style(renderer, settings.style, child=settings.child)
-    return render(target, spec_from_settings(settings), style)
+    return _render(renderer, spec_from_settings(settings), style)

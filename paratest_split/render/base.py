@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import jinja2
 
@@ -406,6 +406,7 @@ def render_template(template: str, **context: Any) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+@runtime_checkable
 class Renderer(Protocol):
     """One CI target. Registered in `paratest_split.render.RENDERERS`."""
 
