@@ -77,6 +77,15 @@ def existing_dir(path: Path, flag: str, given: str | None = None) -> Path:
     return path
 
 
+def with_user_command(ctx: Context) -> Settings:
+    """The settings with `-- COMMAND ...` (if given) as `command`. Arguments are kept as
+    given, empty ones too: a test command may take an empty argument on purpose."""
+    command = list(getattr(ctx.args, "user_command", None) or ())
+    if command[:1] == ["--"]:
+        command = command[1:]
+    return ctx.settings.replace(command=tuple(command)) if command else ctx.settings
+
+
 def add_user_command(parser: argparse.ArgumentParser) -> None:
     """`-- COMMAND ...`: the test command of `run` and `local`."""
     parser.add_argument(

@@ -14,7 +14,13 @@ import argparse
 import json
 from typing import Any
 
-from paratest_split.commands import Context, add_user_command, existing_dir, writable_dir
+from paratest_split.commands import (
+    Context,
+    add_user_command,
+    existing_dir,
+    with_user_command,
+    writable_dir,
+)
 from paratest_split.errors import UsageError
 from paratest_split.local import progress as pg
 from paratest_split.local.session import LocalResult, combine, run_local
@@ -27,12 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(ctx: Context) -> int:
-    settings = ctx.settings
-    command = [a for a in (getattr(ctx.args, "user_command", None) or []) if a]
-    if command and command[0] == "--":
-        command = command[1:]
-    if command:
-        settings = settings.replace(command=tuple(command))
+    settings = with_user_command(ctx)
     # fail before any shard runs, not after all of them did
     if settings.workspaces == "script" and not (settings.setup_workspace or "").strip():
         raise UsageError(

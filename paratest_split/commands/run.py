@@ -18,7 +18,13 @@ import threading
 from pathlib import Path
 
 from paratest_split import ci
-from paratest_split.commands import Context, add_user_command, existing_dir, writable_dir
+from paratest_split.commands import (
+    Context,
+    add_user_command,
+    existing_dir,
+    with_user_command,
+    writable_dir,
+)
 from paratest_split.manifest import PLAN_FILE, read_plan
 from paratest_split.plugins import load_discoverer
 from paratest_split.runner import events as ev
@@ -81,11 +87,7 @@ def handle(ctx: Context) -> int:
                 f"{plan.shards} shards: some tests will not run or some executors idle"
             )
     check_index(plan, index, plan_dir / PLAN_FILE if plan_dir.is_dir() else plan_dir)
-    command = list(ctx.args.user_command or ())
-    if command[:1] == ["--"]:
-        command = command[1:]
-    if command:
-        settings = settings.replace(command=tuple(command))
+    settings = with_user_command(ctx)
     root = existing_dir(_resolve(ctx.cwd, settings.root).resolve(), "--root", settings.root)
     output = writable_dir(_resolve(ctx.cwd, settings.output), "--output", settings.output)
     if (settings.setup or settings.teardown) and not settings.plan_hooks:

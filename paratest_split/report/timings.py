@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paratest_split.completeness import Checker, planned_items
+from paratest_split.history import median
 from paratest_split.model import Plan
 from paratest_split.timings import Estimator
 
@@ -37,12 +38,6 @@ class TimingRow:
     @property
     def spread_ratio(self) -> float:
         return self.spread / self.estimate if self.estimate > 0 else 0.0
-
-
-def _median(values: Iterable[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _file_of(classname: str) -> str:
@@ -80,7 +75,7 @@ def timing_rows(cases: Mapping[tuple[str, str], Any], by: str = "test") -> list[
             continue
         key = _group_key(classname, name, case.file, by)
         acc = groups.get(key)
-        est, low, high = _median(times), min(times), max(times)
+        est, low, high = median(times), min(times), max(times)
         if acc is None:
             groups[key] = [est, float(len(times)), low, high, 1.0]
         else:

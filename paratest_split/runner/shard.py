@@ -967,15 +967,7 @@ class _Engine:
 def _with_earlier(case: CaseResult, lost: tuple[Attempt, ...]) -> CaseResult:
     if not lost:
         return case
-    return CaseResult(
-        classname=case.classname,
-        name=case.name,
-        file=case.file,
-        suite=case.suite,
-        final=case.final,
-        earlier=(*lost, *case.earlier),
-        properties=case.properties,
-    )
+    return dataclasses.replace(case, earlier=(*lost, *case.earlier))
 
 
 def _write_ids(path: Path, tests: Sequence[str]) -> None:
