@@ -103,23 +103,35 @@ class Checker:
         self._other_shards: dict[int, set[int]] = {}
         self._unplanned: list[tuple[str, str]] = []
 
-    def planned_test(self, classname: str, name: str, file: str | None) -> TestItem | None:
-        """The planned item this result belongs to (None: not planned)."""
-        position = self._match(classname, name, file)
+    def planned_test(
+        self, classname: str, name: str, file: str | None, suite: str | None = None
+    ) -> TestItem | None:
+        """The planned item this result belongs to (None: not planned). `suite`: the name of
+        the result's innermost suite, which some runners name after the file (as in `run`)."""
+        position = self._match(classname, name, file, suite)
         return None if position is None else self._items[position][0]
 
-    def shard_of(self, classname: str, name: str, file: str | None) -> int | None:
+    def shard_of(
+        self, classname: str, name: str, file: str | None, suite: str | None = None
+    ) -> int | None:
         """The shard the plan put the test of this result in (None: not planned)."""
-        position = self._match(classname, name, file)
+        position = self._match(classname, name, file, suite)
         return None if position is None else self._items[position][1]
 
     def observe(self, classname: str, name: str, file: str | None, shard: int | None) -> bool:
         """Record one result; True when it matched a planned test."""
         return self.locate(classname, name, file, shard) is not None
 
-    def locate(self, classname: str, name: str, file: str | None, shard: int | None) -> int | None:
+    def locate(
+        self,
+        classname: str,
+        name: str,
+        file: str | None,
+        shard: int | None,
+        suite: str | None = None,
+    ) -> int | None:
         """`observe`, returning the shard the plan put the test in (None: not planned)."""
-        position = self._match(classname, name, file)
+        position = self._match(classname, name, file, suite)
         if position is None:
             self._unplanned.append((classname, name))
             return None

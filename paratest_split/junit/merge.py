@@ -489,7 +489,7 @@ class _Merger:
         if self.checker is not None:
             locate = self.checker.locate
             for classname, name, file in zip(run.classnames, run.names, run.files, strict=True):
-                locate(classname, name, file, ctx.shard)
+                locate(classname, name, file, ctx.shard, run.suite)
         pieces = plain_cases_xml(run.classnames, run.names, run.files, run.times, ctx.tail)
         text = "".join(pieces)
         if text.isascii():
@@ -544,7 +544,7 @@ class _Merger:
         """One plain case (classname, name, file, seconds) of a run that could not go at once."""
         classname, name, file, seconds = one
         planned = (
-            self.checker.locate(classname, name, file, ctx.shard)
+            self.checker.locate(classname, name, file, ctx.shard, suite)
             if self.checker is not None
             else None
         )
@@ -595,7 +595,7 @@ class _Merger:
         """One case that is not a plain pass (failed, skipped, with output or properties...)."""
         classname, name = case.classname, case.name
         planned = (
-            self.checker.locate(classname, name, case.file, ctx.shard)
+            self.checker.locate(classname, name, case.file, ctx.shard, case.suite)
             if self.checker is not None
             else None
         )
@@ -756,7 +756,7 @@ class _Merger:
 
     def _shard_for(self, case: CaseResult, source: _Input) -> int | None:
         if source.shard is None and self.checker is not None:
-            return self.checker.shard_of(case.classname, case.name, case.file)
+            return self.checker.shard_of(case.classname, case.name, case.file, case.suite)
         return source.shard
 
     # -- per-shard figures and summary lists --------------------------------------------------

@@ -663,3 +663,29 @@ def test_store_failing_after_the_merge_says_so_and_keeps_a_test_failure(
         f"{tmp_path / 'o.xml'} was written; {verdict})"
     ]
     assert (tmp_path / "o.xml").is_file()
+
+
+def test_merge_matches_file_level_tests_by_suite_name_as_run_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A runner that names each suite after its file and gives its cases no `file`: `run`
+    counted these results for the planned file, merge reported the file missing."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tests").mkdir()
+    for name in ("a.sh", "b.sh"):
+        (tmp_path / "tests" / name).write_text("true\n")
+    argv = ["--shards", "2", "--discover", "files", "--pattern", "tests/*.sh", "--out", "plan"]
+    assert main(argv) == 0
+    for index, name in enumerate(("a.sh", "b.sh")):
+        (tmp_path / f"shard-{index}.xml").write_text(
+            f'<testsuite name="tests/{name}"><testcase classname="{name}" name="runs" '
+            f'time="0.1"/><testcase classname="{name}" name="exits 0" time="0.2"/></testsuite>'
+        )
+    capsys.readouterr()
+    assert main(["merge", "shard-*.xml", "--plan", "plan", "-o", "junit.xml"]) == 0
+    out = capsys.readouterr().out
+    assert "completeness: 2 of 2 planned tests have results; 0 missing" in out, out
+    assert "0 results not in the plan" in out, out
+    merged = (tmp_path / "junit.xml").read_text()
+    assert merged.count("<testcase") == 4
+    assert 'type="missing"' not in merged
