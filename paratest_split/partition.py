@@ -459,7 +459,30 @@ def _kk(ticks: Sequence[int], shards: int) -> list[int]:
                 assign[node] = j
             else:
                 stack.extend(node)  # type: ignore[arg-type]
+    _deal_zeros(ticks, assign, shards)
     return assign
+
+
+def _deal_zeros(ticks: Sequence[int], assign: list[int], shards: int) -> None:
+    """Zero-tick groups (the last ones, in canonical order) weigh nothing, so differencing
+    leaves them wherever they were merged: place them as LPT does instead (the least-loaded
+    shard, then the one with fewer groups, then the lowest index). No load changes."""
+    first_zero = len(ticks)
+    while first_zero and ticks[first_zero - 1] == 0:
+        first_zero -= 1
+    if first_zero == len(ticks):
+        return
+    loads = [0] * shards
+    counts = [0] * shards
+    for i in range(first_zero):
+        loads[assign[i]] += ticks[i]
+        counts[assign[i]] += 1
+    heap = [(loads[j], counts[j], j) for j in range(shards)]
+    heapq.heapify(heap)
+    for i in range(first_zero, len(ticks)):
+        load, count, j = heap[0]
+        assign[i] = j
+        heapq.heapreplace(heap, (load, count + 1, j))
 
 
 def _join(a: object, b: object) -> object:

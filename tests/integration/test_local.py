@@ -158,3 +158,4 @@ def test_failing_setup_hook_runs_teardown_and_no_tests(
     assert "setup failed (exit 3)" in captured.err
     assert (project / "hooks.log").read_text() == "teardown\n"
     assert not (project / ".paratest" / "history").exists()
+    assert list((project / "paratest-results").iterdir()) == []  # no shard ran a test

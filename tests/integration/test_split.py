@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from paratest_split.cli import main
 
@@ -93,8 +94,17 @@ def test_split_with_real_pytest_discovery_and_history(
             "tests"
         ]
     assert not (project / "PWNED").exists()
-    # the median of the two builds: test_step_0 took 2 s then 6 s -> 4 s
+    # the median of the two builds: test_step_0 took 2 s then 6 s -> 4 s (not max, min, last)
     assert plan["lower_bound_seconds"] >= (sum(t for _, _, t in HISTORY) + 2.0) / 3
+    assert main(["timings", "--junit", "previous", "--format", "json"]) == 0
+    rows = {row["test"]: row for row in json.loads(capsys.readouterr().out)["rows"]}
+    step_0 = rows["tests.api.test_orders.TestFlow::test_step_0"]
+    assert (step_0["estimate"], step_0["builds"], step_0["min"], step_0["max"]) == (
+        4.0,
+        2,
+        2.0,
+        6.0,
+    )
 
 
 def test_index_prints_only_that_shards_ids(
@@ -252,6 +262,12 @@ def test_junit_ids_with_edge_spaces_survive_split_and_run(tmp_path: Path) -> Non
     for index in (0, 1):
         ran = run_cli(["run", "--index", str(index), "--", "true"], tmp_path)
         assert ran.returncode == 0, ran.stderr
+    names = sorted(
+        str(case.get("name"))
+        for report in (tmp_path / "paratest-results").glob("shard-*.xml")
+        for case in etree.parse(str(report)).iter("testcase")
+    )
+    assert names == [" clicks", "renders "]  # the runs reported the ids with their spaces
 
 
 def test_lean_junit_plan_keeps_items_that_do_not_rebuild(tmp_path: Path) -> None:
