@@ -120,9 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         own = argparse.Namespace(**{k: v for k, v in vars(args).items() if k not in settings_keys})
         cwd = Path.cwd()
-        settings = config.load_settings(flags, config.environ(), cwd)
+        env = config.environ()
+        settings = config.load_settings(flags, env, cwd)
         debug = settings.debug
-        ctx = Context(settings=settings, args=own, env=config.environ(), cwd=cwd)
+        ctx = Context(settings=settings, args=own, env=env, cwd=cwd)
         return int(_command_module(args.subcommand).handle(ctx))
     except ParatestError as exc:
         if debug:

@@ -577,7 +577,7 @@ def options_for(command: str) -> list[dataclasses.Field[Any]]:
 def _convert(key: str, value: object, where: str) -> Any:
     """A YAML value (already typed) or a string (env/flag) -> the field's value."""
     meta = FIELDS[key].metadata
-    parse: Parser = meta["parse"]
+    parse = _parse_for(key)
     try:
         if meta["repeat"]:
             if isinstance(value, str):  # a string is split like a shell would, anywhere
@@ -590,8 +590,6 @@ def _convert(key: str, value: object, where: str) -> Any:
             else:
                 raise ValueError("must be a list or a string")
             return tuple(parse(_scalar_text(item)) for item in items)
-        if isinstance(value, bool) and parse is _bool:
-            return value
         if value is None:
             return None
         return parse(_scalar_text(value))
@@ -672,13 +670,7 @@ def read_env(env: Mapping[str, str]) -> dict[str, Any]:
         if key not in FIELDS or FIELDS[key].metadata["flag_only"]:
             raise _unknown(key, f"environment variable {name}")
         value = env[name]
-        if FIELDS[key].type in ("bool", bool):
-            try:
-                result[key] = _bool(value)
-            except ValueError as exc:
-                raise ConfigError(f"{name}: {exc}") from None
-        else:
-            result[key] = _convert(key, value, name)
+        result[key] = _convert(key, value, name)
     return result
 
 

@@ -81,9 +81,4 @@ class Discoverer(Protocol):
         ...
 
 
-def plugin_version(obj: object) -> str:
-    """Best-effort version string of the distribution that provides `obj`."""
-    return str(getattr(obj, "version", "") or "")
-
-
-__all__ = ["DiscoverOptions", "Discoverer", "RunRequest", "plugin_version"]
+__all__ = ["DiscoverOptions", "Discoverer", "RunRequest"]
