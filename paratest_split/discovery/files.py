@@ -30,7 +30,7 @@ from paratest_split import identity
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.errors import PluginError
 from paratest_split.model import Invocation, TestItem
-from paratest_split.runner.hooks import shell_script_index, shell_substitute
+from paratest_split.placeholders import shell_script_index, shell_substitute
 
 DEFAULT_PATTERN = "tests/**/test_*"
 _SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})

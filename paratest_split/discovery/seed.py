@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.errors import PluginError
 from paratest_split.model import Invocation, TestItem
-from paratest_split.runner.hooks import shell_substitute
+from paratest_split.placeholders import shell_substitute
 
 GROUP = "paratest"
 _SHELL_SYNTAX = re.compile(r"[|&;<>()$`*?\n]")

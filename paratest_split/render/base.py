@@ -24,7 +24,7 @@ import jinja2
 from paratest_split import config
 from paratest_split.config import Settings
 from paratest_split.errors import UsageError
-from paratest_split.runner.hooks import (
+from paratest_split.placeholders import (
     PLACEHOLDERS,
     ShellContext,
     cannot_place,
@@ -91,7 +91,7 @@ def check_plan_hook(name: str, command: str | None) -> None:
 
 def plan_hook_command(command: str, *, shards: int, output: str) -> str:
     """A `setup`/`teardown` as the shell command a plan or merge job runs: placeholders filled
-    for that job by the same context-aware quoting as `run`/`local` (`runner.hooks`), so a
+    for that job by the same context-aware quoting as `run`/`local` (`placeholders`), so a
     value stands as literal text wherever it is written (bare, '...', "...", `$(...)`...).
 
     `{source}` and `{workspace}` are the job's starting directory (its checkout), kept in a

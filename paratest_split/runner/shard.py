@@ -43,15 +43,10 @@ from paratest_split.errors import BadInputError, ExitCode, ParatestError, Plugin
 from paratest_split.junit.writer import write_report
 from paratest_split.manifest import item_map
 from paratest_split.model import Attempt, CaseResult, Invocation, Outcome, Plan, TestItem
+from paratest_split.placeholders import RUNNER_PLACEHOLDERS, substitute_argv, substitute_shell
 from paratest_split.retry import RetryPolicy, decide, fold
 from paratest_split.runner import events as ev
-from paratest_split.runner.hooks import (
-    RUNNER_PLACEHOLDERS,
-    HookResult,
-    run_hook,
-    substitute_argv,
-    substitute_shell,
-)
+from paratest_split.runner.hooks import HookResult, run_hook
 from paratest_split.runner.process import ProcessResult, run_process
 from paratest_split.runner.results import (
     Matcher,

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from paratest_split.errors import UsageError
-from paratest_split.runner.hooks import (
+from paratest_split.placeholders import (
     hook_env,
-    run_hook,
     shell_contexts,
     shell_script_index,
     substitute_arg,
     substitute_argv,
     substitute_shell,
 )
+from paratest_split.runner.hooks import run_hook
 from tests.unit.runner.helpers import pid_alive
 
 VALUES = {
