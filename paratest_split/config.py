@@ -640,9 +640,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
-    lines = {
-        k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
-    }
+    lines = _key_lines(path, node)
     result: dict[str, Any] = {}
     for raw_key, value in data.items():
         key = str(raw_key)
@@ -651,6 +649,27 @@ def read_config_file(path: Path) -> dict[str, Any]:
             raise _unknown(key, where)
         result[key] = _convert_yaml(key, value, f"{where}: {key}")
     return result
+
+
+def _key_lines(path: Path, node: yaml.MappingNode) -> dict[str, int]:
+    """Each top-level key's line; a key given twice, or one that is not plain text (`null:`,
+    `1:`, a list), is an error naming its line: YAML itself would keep the last silently."""
+    lines: dict[str, int] = {}
+    for key_node, _ in node.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _YAML_STR:
+            shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "(not a name)"
+            raise _unknown(str(shown), f"{path}:{line}")
+        if key_node.value in lines:
+            first = lines[key_node.value]
+            raise ConfigError(
+                f"{path}:{line}: key '{key_node.value}' given twice (first at line {first})"
+            )
+        lines[key_node.value] = line
+    return lines
+
+
+_YAML_STR = "tag:yaml.org,2002:str"
 
 
 def _convert_yaml(key: str, value: object, where: str) -> Any:
@@ -687,8 +706,11 @@ def load_settings(
             config_path = cwd / config_path
         if not config_path.is_file():
             raise ConfigError(f"--config {flags['config']}: no such file")
-    elif (cwd / CONFIG_FILE).is_file():
+    elif os.path.lexists(cwd / CONFIG_FILE):
         config_path = cwd / CONFIG_FILE
+        if not config_path.is_file():
+            what = "a dangling symlink" if not config_path.exists() else "not a regular file"
+            raise ConfigError(f"{config_path}: configuration file is {what}")
     values: dict[str, Any] = {}
     if config_path is not None:
         values.update(read_config_file(config_path))

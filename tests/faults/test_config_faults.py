@@ -1,0 +1,59 @@
+"""Issue 11, item 9: configuration files that used to be ignored or half-read silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.faults.conftest import no_traceback, paratest
+
+pytestmark = pytest.mark.slow
+SPLIT = ["--shards", "2", "--discover", "pytest", "--out", "plan"]
+
+
+def _refused(result_dir: Path, stderr: str, *words: str) -> None:
+    assert not (result_dir / "plan").exists(), "a plan was written from a bad configuration"
+    line = stderr.strip()
+    assert "\n" not in line, stderr
+    for word in words:
+        assert word in line, line
+
+
+def test_config_that_is_a_directory_is_an_error(three: Path) -> None:
+    (three / "paratest.yaml").mkdir()
+    result = paratest(SPLIT, three)
+    no_traceback(result)
+    assert result.returncode == 4, result.stderr
+    _refused(three, result.stderr, "paratest.yaml", "not a regular file")
+
+
+def test_config_that_is_a_dangling_symlink_is_an_error(three: Path) -> None:
+    (three / "paratest.yaml").symlink_to(three / "gone.yaml")
+    result = paratest(SPLIT, three)
+    no_traceback(result)
+    assert result.returncode == 4, result.stderr
+    _refused(three, result.stderr, "paratest.yaml", "dangling symlink")
+
+
+def test_duplicate_key_names_both_lines(three: Path) -> None:
+    (three / "paratest.yaml").write_text("retries: 1\nshards: 2\nretries: 3\n", encoding="utf-8")
+    result = paratest(SPLIT, three)
+    no_traceback(result)
+    assert result.returncode == 4, result.stderr
+    _refused(three, result.stderr, "paratest.yaml:3", "'retries' given twice", "line 1")
+
+
+def test_null_key_is_named_as_written(three: Path) -> None:
+    (three / "paratest.yaml").write_text("shards: 2\nnull: 3\n", encoding="utf-8")
+    result = paratest(SPLIT, three)
+    no_traceback(result)
+    assert result.returncode == 4, result.stderr
+    _refused(three, result.stderr, "paratest.yaml:2", "unknown key 'null'")
+
+
+def test_good_config_still_plans(three: Path) -> None:
+    (three / "paratest.yaml").write_text("retries: 1\n", encoding="utf-8")
+    result = paratest(SPLIT, three)
+    assert result.returncode == 0, result.stderr
+    assert (three / "plan" / "plan.json").is_file()
