@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
-from paratest_split import __version__, config
+from paratest_split import __version__, config, streams
 from paratest_split.commands import NAMES, Context
 from paratest_split.errors import ExitCode, ParatestError, UsageError
 
@@ -103,6 +103,25 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. The verdict does not depend on the terminal: stdout and stderr are
+    guarded (`streams`), so a closed pipe or a full device cannot stop the work or change a
+    failing exit code into a passing one."""
+    saved = sys.stdout, sys.stderr
+    out, err = streams.guard()
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = _main(argv)
+        out.flush()
+        lost = streams.describe(out)
+        if lost is not None:
+            print(f"paratest-split: warning: {lost}", file=err)
+            err.flush()
+        return streams.lost_output_code(code, out)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
     try:
@@ -135,8 +154,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else 0
-    except BrokenPipeError:
-        return int(ExitCode.OK)
     except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 3
         if debug:
             traceback.print_exc()
