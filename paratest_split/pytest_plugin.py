@@ -8,6 +8,19 @@ it does nothing unless one of its options is given:
   and deselecting is much faster than passing thousands of ids as arguments (FIELD-NOTES), and
   the ids and configuration stay identical to the history run. Ids listed but not collected
   simply do not run: `paratest-split run` then reports them as errors ("no result").
+  Test modules that hold none of the shard's ids are not even imported (`pytest_ignore_collect`
+  on files, never directories, so every conftest.py still loads and node ids and fixtures stay
+  those of a full run): a shard pays the import and collection of its own modules only, and a
+  retry (the engine passes a shard file of the failed ids) collects only their modules.
+  A file is kept when its path ends, at a `/`, with the file part of a wanted id (the part
+  before the first `::`), so ids relative to the rootdir, to a `--pyargs` package or to an
+  argument all match; `conftest.py`, `__init__.py` and directories are always kept.
+  `--paratest-collect-all` turns the skipping off (deselection only).
+- Collection costs, written as `<properties>` of the JUnit suite whenever `--junitxml` is on
+  (paratest-split learns a shard's fixed cost from them): `paratest.startup` (process start to
+  session start: interpreter, pytest, plugins, initial conftests), `paratest.collect` (the
+  whole collection phase) and one `paratest.collect:<file>` per test file that was collected
+  (its import plus the collection of its classes and items), in seconds.
 - `--paratest-progress FILE`: append one line per finished test, `<outcome>\\t<node id>`, for
   live progress (`paratest-split local`). Outcomes: passed, failed, error, skipped. The
   engine asks for it through the environment variable PYTEST_PARATEST_PROGRESS instead (so it
@@ -18,6 +31,8 @@ it does nothing unless one of its options is given:
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -26,6 +41,12 @@ import pytest
 SHARD_FILE_OPTION = "--paratest-shard-file"
 PROGRESS_OPTION = "--paratest-progress"
 PROGRESS_ENV = "PYTEST_PARATEST_PROGRESS"
+COLLECT_ALL_OPTION = "--paratest-collect-all"
+STARTUP_PROPERTY = "paratest.startup"
+COLLECT_PROPERTY = "paratest.collect"
+MODULE_PROPERTY_PREFIX = "paratest.collect:"
+_ALWAYS_KEPT = frozenset({"conftest.py", "__init__.py"})
+_IMPORTED_AT = time.perf_counter()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,6 +65,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="append '<outcome>\\t<node id>' to FILE as each test finishes",
     )
+    group.addoption(
+        COLLECT_ALL_OPTION,
+        dest="paratest_collect_all",
+        action="store_true",
+        default=False,
+        help=f"with {SHARD_FILE_OPTION}: import every test module (deselect only)",
+    )
 
 
 def read_ids(path: Path) -> set[str]:
@@ -59,12 +87,65 @@ def read_ids(path: Path) -> set[str]:
     return {line.rstrip("\r") for line in text.split("\n") if line.rstrip("\r")}
 
 
+def file_part(nodeid: str) -> str:
+    """The file an id's item lives in, normalised for suffix matching: the part before the
+    first `::` (a parameter id may hold `::`, but only after the file part), without leading
+    `./`, `../` and `/` (ids of files outside the rootdir)."""
+    path = nodeid.partition("::")[0].replace("\\", "/")
+    while True:
+        stripped = path.removeprefix("../").removeprefix("./").lstrip("/")
+        if stripped == path:
+            break
+        path = stripped
+    return path
+
+
+def wanted_files(ids: Iterable[str]) -> frozenset[str] | None:
+    """The file parts of `ids`; None (keep every file) when one has no usable file part."""
+    files = set()
+    for nodeid in ids:
+        part = file_part(nodeid)
+        if not part or part in (".", ".."):
+            return None
+        files.add(part)
+    return frozenset(files)
+
+
+def _suffixes(path: str) -> Iterator[str]:
+    """`/a/b/t.py` -> `a/b/t.py`, `b/t.py`, `t.py`."""
+    current = path.lstrip("/")
+    while current:
+        yield current
+        _, sep, current = current.partition("/")
+        if not sep:
+            return
+
+
+def is_wanted(path: Path, files: frozenset[str]) -> bool:
+    """True when `path` ends, at a `/`, with one of `files`."""
+    return any(suffix in files for suffix in _suffixes(path.as_posix()))
+
+
+_WANTED = pytest.StashKey["frozenset[str] | None"]()
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    files = config.stash.get(_WANTED, None)
+    if files is None or collection_path.name in _ALWAYS_KEPT:
+        return None
+    if collection_path.is_dir() or is_wanted(collection_path, files):
+        return None
+    return True
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     shard_file = config.getoption("paratest_shard_file")
     if shard_file is None:
         return
-    wanted = read_ids(Path(shard_file))
+    wanted = config.stash.get(_IDS, None)
+    if wanted is None:
+        wanted = read_ids(Path(shard_file))
     keep = [item for item in items if item.nodeid in wanted]
     drop = [item for item in items if item.nodeid not in wanted]
     if drop:
@@ -108,7 +189,88 @@ class _Progress:
         self._out.close()
 
 
+_IDS = pytest.StashKey["set[str]"]()
+
+
+def process_age() -> float | None:
+    """Seconds since this process started (Linux `/proc`), None where that is unknown."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:  # noqa: PTH123 - hot path
+            fields = stat.read().rpartition(")")[2].split()
+        with open("/proc/uptime", encoding="ascii") as uptime:  # noqa: PTH123
+            now = float(uptime.read().split()[0])
+        ticks = os.sysconf("SC_CLK_TCK")
+        return max(0.0, now - int(fields[19]) / ticks)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+class _Costs:
+    """Measures start-up and per-file collection time; writes them as JUnit suite properties."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.times: dict[str, float] = {}
+        self.startup = 0.0
+        self.collect_started = 0.0
+        self.collect_seconds = 0.0
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self) -> None:
+        age = process_age()
+        # the plugin module is imported early: its age is a floor where /proc is missing
+        self.startup = age if age is not None else time.perf_counter() - _IMPORTED_AT
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self) -> None:
+        self.collect_started = time.perf_counter()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        node: pytest.Collector | None = collector
+        while node is not None and not isinstance(node, pytest.File):
+            node = node.parent if isinstance(node.parent, pytest.Collector) else None
+        if node is None:
+            return
+        file = node.nodeid
+        self.times[file] = self.times.get(file, 0.0) + time.perf_counter() - start
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self) -> None:
+        self.collect_seconds = time.perf_counter() - self.collect_started
+        xml = self._xml()
+        if xml is None:
+            return
+        xml.add_global_property(STARTUP_PROPERTY, f"{self.startup:.4f}")
+        xml.add_global_property(COLLECT_PROPERTY, f"{self.collect_seconds:.4f}")
+        for file in sorted(self.times):
+            xml.add_global_property(MODULE_PROPERTY_PREFIX + file, f"{self.times[file]:.4f}")
+
+    def _xml(self) -> _LogXML | None:
+        try:
+            from _pytest.junitxml import xml_key
+        except ImportError:  # pragma: no cover - a pytest without it
+            return None
+        found: object = self.config.stash.get(xml_key, None)
+        if found is None or not hasattr(found, "add_global_property"):
+            return None
+        return found  # type: ignore[return-value]
+
+
+class _LogXML:  # the one method of pytest's LogXML used here
+    def add_global_property(self, name: str, value: object) -> None: ...
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    shard_file = config.getoption("paratest_shard_file")
+    if shard_file is not None:
+        ids = read_ids(Path(shard_file))
+        config.stash[_IDS] = ids
+        if not config.getoption("paratest_collect_all"):
+            config.stash[_WANTED] = wanted_files(ids)
+    config.pluginmanager.register(_Costs(config), "paratest_split_costs")
     progress = config.getoption("paratest_progress") or os.environ.pop(PROGRESS_ENV, None)
     if progress is not None:
         config.pluginmanager.register(_Progress(Path(progress)), "paratest_split_progress")
