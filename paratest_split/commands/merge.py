@@ -60,7 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-plan",
         action="store_true",
-        help="do not check completeness even if the --plan directory exists",
+        help="do not check the tests against a plan even if the --plan directory exists (each "
+        "shard that the reports record in paratest.shards must still have a report)",
     )
 
 
@@ -75,7 +76,15 @@ def _plan(ctx: Context) -> Plan | None:
     explicit = ctx.settings.plan != FIELDS["plan"].default
     if not explicit and not (directory / "plan.json").is_file():
         return None
-    return read_plan(directory)
+    plan = read_plan(directory)
+    if not explicit:  # e.g. left behind by `local`: say so, it may be stale
+        ctx.info(
+            f"merge: checking completeness against the plan in {ctx.settings.plan}/ "
+            f"({plan.shards} shards, {sum(len(s.tests) for s in plan.shards_detail)} tests); "
+            "name one with --plan DIR, "
+            "or --no-plan to check only the shards the reports record"
+        )
+    return plan
 
 
 def _path(path_text: str, ctx: Context) -> Path:

@@ -76,6 +76,7 @@ from paratest_split.model import Attempt, CaseResult, Outcome, Plan, SuiteSummar
 from paratest_split.retry import fold
 
 SHARD_PROPERTY = "paratest.shard"
+SHARDS_PROPERTY = "paratest.shards"
 DIGEST_PROPERTY = "paratest.plan_digest"
 ATTEMPT_PROPERTY = "paratest.attempt"
 REPORT_PROPERTY = "paratest.report"
@@ -136,6 +137,15 @@ class ShardStats:
         return self.wall_seconds if self.wall_seconds is not None else self.actual_seconds
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UnreportedShard:
+    """A shard no merged report came from, although other reports of its plan say it exists."""
+
+    index: int
+    shards: int  # the plan's shard count, as its reports record it
+    digest: str  # the plan's `paratest.plan_digest` ("" when the reports carry none)
+
+
 @dataclass(frozen=True, kw_only=True)
 class MergeResult:
     out: Path
@@ -151,6 +161,9 @@ class MergeResult:
     skipped_reports: tuple[str, ...] = ()  # unreadable inputs left out (--skip-bad-reports)
     predicted_makespan: float | None = None
     fail_on_flaky: bool = False
+    # without a plan: shards that the reports say exist (`paratest.shards`) but none reported
+    unreported: tuple[UnreportedShard, ...] = ()
+    recorded_plans: int = 0  # without a plan: how many plans the reports' properties name
 
     @property
     def missing(self) -> int:
@@ -163,7 +176,7 @@ class MergeResult:
     @property
     def exit_code(self) -> ExitCode:
         t = self.totals
-        if t.failures or t.errors or self.missing or self.duplicated:
+        if t.failures or t.errors or self.missing or self.duplicated or self.unreported:
             return ExitCode.TESTS_FAILED
         if self.fail_on_flaky and t.flaky:
             return ExitCode.TESTS_FAILED
@@ -990,10 +1003,15 @@ def merge_reports(
     attempt times, no root `skipped`. Everything else, the result included, is the same.
     """
     files, warnings = find_inputs(paths, root=root or Path.cwd(), out=out)
-    if not files and plan is None:
-        shown = " ".join(str(p) for p in paths) or "(none given)"
-        raise NoTestsError(f"no JUnit reports found in {shown}")
+    if not files:
+        # with a plan too: "every planned test missing" hides that the paths are wrong
+        shown = " ".join(repr(str(p)) for p in paths) or "(none given)"
+        raise NoTestsError(
+            f"no JUnit reports found in {shown} (`run` writes paratest-results/shard-<i>.xml "
+            "unless --output names another directory)"
+        )
     inputs = []
+    recorded: dict[Path, tuple[str, int | None]] = {}  # file -> (plan digest, shard count)
     for order, file in enumerate(files):
         props = suite_properties(file)
         digest = props.get(DIGEST_PROPERTY)
@@ -1018,6 +1036,7 @@ def merge_reports(
             )
             shard = None
         inputs.append(_Input(path=file, order=order, shard=shard, attempt=attempt))
+        recorded[file] = (digest or "", _as_int(props.get(SHARDS_PROPERTY)))
     skipped: list[str] = []
     while True:
         merger = _Merger(inputs, out, plan=plan, name=name, strict=strict)
@@ -1034,6 +1053,9 @@ def merge_reports(
             warnings.append(Warning_(source=exc.path, message=f"skipped: {exc.problem}"))
             continue
         break
+    unreported, recorded_plans = (
+        ((), 0) if plan is not None else _unreported(merger.inputs, recorded, warnings)
+    )
     return MergeResult(
         out=out,
         totals=totals,
@@ -1048,4 +1070,40 @@ def merge_reports(
         skipped_reports=tuple(skipped),
         predicted_makespan=plan.predicted_makespan_seconds if plan is not None else None,
         fail_on_flaky=fail_on_flaky,
+        unreported=unreported,
+        recorded_plans=recorded_plans,
     )
+
+
+def _unreported(
+    inputs: Sequence[_Input],
+    recorded: dict[Path, tuple[str, int | None]],
+    warnings: list[Warning_],
+) -> tuple[tuple[UnreportedShard, ...], int]:
+    """Without a plan, the reports themselves say how many shards their plan has (`run` writes
+    `paratest.shards` and `paratest.plan_digest`): every shard of each plan they name must have
+    a merged report, or a lost shard would pass as "all green". A left-out bad report
+    (--skip-bad-reports) does not count as its shard's report."""
+    plans: dict[tuple[str, int], set[int]] = {}
+    for source in inputs:
+        digest, count = recorded.get(source.path, ("", None))
+        if count is None or count <= 0:
+            continue
+        seen = plans.setdefault((digest, count), set())
+        if source.shard is not None:
+            seen.add(source.shard)
+    if len(plans) > 1:
+        warnings.append(
+            Warning_(
+                source="merge",
+                message=f"the reports come from {len(plans)} different plans "
+                "(paratest.plan_digest / paratest.shards differ): each is checked for its shards",
+            )
+        )
+    unreported = tuple(
+        UnreportedShard(index=index, shards=count, digest=digest)
+        for (digest, count), seen in sorted(plans.items())
+        for index in range(count)
+        if index not in seen
+    )
+    return unreported, len(plans)

@@ -898,11 +898,14 @@ def expand_paths(patterns: Sequence[str], root: Path) -> tuple[list[Path], list[
     and directories (a name starting with `.`) are found only when named: a directory search
     and a wildcard skip them.
 
-    Returns (sorted unique files, one warning per pattern that matched nothing). Nothing
-    matching is not an error: a first build has no history. Unreadable files are left for the
-    reader to report.
+    Returns (sorted unique files, one warning per glob that matched nothing). A glob matching
+    nothing is not an error: a first build has no history. A path named without wildcards
+    must exist (BadInputError, exit 10): a typo there would silently plan by test count
+    forever. A file reached twice (a symlink, `**` through a symlinked directory) counts
+    once, as its first path: each build's report is one build of history. Unreadable files
+    are left for the reader to report.
     """
-    files: set[Path] = set()
+    files: dict[Path, Path] = {}  # real path -> the first path that reached it
     warnings: list[str] = []
     for pattern in patterns:
         base = Path(pattern).expanduser()
@@ -922,8 +925,21 @@ def expand_paths(patterns: Sequence[str], root: Path) -> tuple[list[Path], list[
             matches = _walk(full)
         elif full.exists():
             matches = [full]
-        if matches:
-            files.update(matches)
         else:
+            raise BadInputError(
+                pattern,
+                "no such file or directory (a named path must exist; a glob such as "
+                "'previous/**/*.xml' may match nothing, e.g. in a first build)",
+            )
+        for match in sorted(matches, key=str):
+            files.setdefault(_real(match), match)
+        if not matches:
             warnings.append(f"--junit {pattern!r} matched no JUnit file")
-    return sorted(files, key=str), warnings
+    return sorted(files.values(), key=str), warnings
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: keep the path as it is
+        return path

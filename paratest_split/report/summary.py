@@ -39,6 +39,11 @@ def status_line(result: MergeResult) -> str:
     if result.completeness is not None:
         parts.append(f"{missing} missing")
         parts.append(f"{result.duplicated} in two shards")
+    if result.unreported:
+        parts.append(
+            f"{len(result.unreported)} shard{'s' if len(result.unreported) != 1 else ''}"
+            " without a report"
+        )
     return f"{verdict}: " + ", ".join(parts)
 
 
@@ -60,10 +65,39 @@ def _table_rows(result: MergeResult) -> list[list[str]]:
 HEADERS = ["shard", "tests", "predicted s", "actual s", "failed", "flaky", "missing"]
 
 
+def _recorded_shard_lines(result: MergeResult) -> list[str]:
+    """Without a plan: what the reports' own `paratest.shards` let us check."""
+    if not result.recorded_plans:
+        return ["completeness: not checked (no --plan given)"]
+    if not result.unreported:
+        return [
+            (
+                "completeness: tests not checked (no --plan given); every shard the reports "
+                "record has a report"
+            )
+        ]
+    count = len(result.unreported)
+    lines = [
+        (
+            f"completeness: tests not checked (no --plan given); {count} shard"
+            f"{'s' if count != 1 else ''} recorded by the reports (paratest.shards) "
+            f"{'have' if count != 1 else 'has'} no report: their tests are lost"
+        )
+    ]
+    lines.extend(
+        f"  no report: shard {u.index} of {u.shards}"
+        + (f" (plan {u.digest[:19]}...)" if u.digest else "")
+        for u in result.unreported[:SHOWN]
+    )
+    if len(result.unreported) > SHOWN:
+        lines.append(f"  ... and {len(result.unreported) - SHOWN} more shards without a report")
+    return lines
+
+
 def completeness_lines(result: MergeResult) -> list[str]:
     c = result.completeness
     if c is None:
-        return ["completeness: not checked (no --plan given)"]
+        return _recorded_shard_lines(result)
     lines = [
         (
             f"completeness: {c.complete} of {c.planned} planned tests have results; "
@@ -190,6 +224,10 @@ def to_json(result: MergeResult) -> dict[str, Any]:
         ],
         "warnings": [str(w) for w in result.warnings],
         "completeness": None,
+        "unreported_shards": [
+            {"shard": u.index, "shards": u.shards, "plan_digest": u.digest}
+            for u in result.unreported
+        ],
     }
     if c is not None:
         data["completeness"] = {

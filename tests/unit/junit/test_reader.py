@@ -733,8 +733,7 @@ def test_expand_paths(tmp_path: Path) -> None:
     for name in ("a/one.xml", "a/deep/two.xml.gz", "a/deep/notes.txt", "top.xml", "b.xml"):
         (tmp_path / name).write_text("<testsuite/>")
     files, warnings = expand_paths(
-        ["a", "*.xml", "**/two.xml.gz", str(tmp_path / "top.xml"), "missing/*.xml", "gone.xml"],
-        tmp_path,
+        ["a", "*.xml", "**/two.xml.gz", str(tmp_path / "top.xml"), "missing/*.xml"], tmp_path
     )
     assert files == sorted(
         [
@@ -745,10 +744,9 @@ def test_expand_paths(tmp_path: Path) -> None:
         ],
         key=str,
     )
-    assert warnings == [
-        "--junit 'missing/*.xml' matched no JUnit file",
-        "--junit 'gone.xml' matched no JUnit file",
-    ]
+    assert warnings == ["--junit 'missing/*.xml' matched no JUnit file"]
+    with pytest.raises(BadInputError, match=r"gone\.xml: no such file or directory"):
+        expand_paths(["a", "gone.xml"], tmp_path)  # a named path must exist
     all_files, _ = expand_paths(["**"], tmp_path)
     assert len(all_files) == 4  # directories matched by ** are walked; notes.txt is not a report
     assert expand_paths([], tmp_path) == ([], [])

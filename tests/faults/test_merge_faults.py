@@ -1,0 +1,110 @@
+"""Issue 11, items 2, 9 and 10: lost shards and wrong paths that `merge` and `split` used to
+pass over with a warning line and exit 0."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.faults.conftest import no_traceback, paratest
+
+pytestmark = pytest.mark.slow
+
+
+def _three_shards(project: Path) -> None:
+    """Plan 3 shards of the three-module project and run every one (one test fails)."""
+    plan = paratest(
+        ["--shards", "3", "--discover", "pytest", "--group-by", "test", "--out", "plan"], project
+    )
+    assert plan.returncode == 0, plan.stderr
+    for index in range(3):
+        ran = paratest(["run", "--plan", "plan", "--index", str(index)], project)
+        assert ran.returncode in (0, 1), ran.stderr
+
+
+def test_merge_without_plan_fails_when_a_recorded_shard_has_no_report(three: Path) -> None:
+    _three_shards(three)
+    (three / "paratest-results" / "shard-1.xml").unlink()
+    result = paratest(["merge", "paratest-results", "--no-plan", "-o", "junit.xml"], three)
+    no_traceback(result)
+    assert result.returncode == 1, result.stdout
+    assert "PASSED" not in result.stdout
+    assert "no report: shard 1 of 3" in result.stdout
+
+
+def test_merge_without_plan_all_shards_present_checks_them(three: Path) -> None:
+    _three_shards(three)
+    (three / "tests" / "test_b.py").write_text("def test_b1():\n    pass\n")  # not re-run: same
+    result = paratest(["merge", "paratest-results", "--no-plan", "-o", "junit.xml"], three)
+    assert result.returncode == 1, result.stdout  # test_b2 failed; nothing is lost
+    assert "every shard the reports record has a report" in result.stdout
+
+
+def test_skipped_bad_report_counts_as_a_lost_shard(three: Path) -> None:
+    _three_shards(three)
+    report = three / "paratest-results" / "shard-2.xml"
+    report.write_text(report.read_text()[:200], encoding="utf-8")  # cut short: not XML
+    result = paratest(
+        ["merge", "paratest-results", "--no-plan", "--skip-bad-reports", "-o", "junit.xml"], three
+    )
+    no_traceback(result)
+    assert result.returncode == 1, result.stdout
+    assert "no report: shard 2 of 3" in result.stdout
+
+
+def test_merge_paths_matching_nothing_with_a_plan_is_an_error(three: Path) -> None:
+    _three_shards(three)  # the reports are in paratest-results/, the README used to say results/
+    result = paratest(["merge", "results/**/*.xml", "--plan", "plan", "-o", "junit.xml"], three)
+    no_traceback(result)
+    assert result.returncode == 5, result.stdout
+    assert "results/**/*.xml" in result.stderr
+    assert "paratest-results" in result.stderr  # says where `run` writes
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (three / "junit.xml").exists()
+
+
+def test_merge_says_which_implicit_plan_it_checks_against(three: Path) -> None:
+    _three_shards(three)
+    (three / "plan").rename(three / "paratest-plan")  # as `local` leaves it
+    result = paratest(["merge", "paratest-results", "-o", "junit.xml"], three)
+    assert result.returncode == 1, result.stderr  # test_b2
+    assert "against the plan in paratest-plan/ (3 shards, 6 tests)" in result.stderr
+    assert "--no-plan" in result.stderr
+
+
+def test_split_with_a_named_history_file_that_does_not_exist_is_an_error(three: Path) -> None:
+    result = paratest(
+        ["--shards", "2", "--discover", "pytest", "--junit", "previous/junit.xml", "--out", "p"],
+        three,
+    )
+    no_traceback(result)
+    assert result.returncode == 10, result.stderr
+    assert result.stderr.startswith("paratest-split: error: previous/junit.xml: no such file")
+    assert not (three / "p").exists()
+
+
+def test_split_with_a_glob_matching_nothing_still_plans(three: Path) -> None:
+    result = paratest(
+        ["--shards", "2", "--discover", "pytest", "--junit", "previous/**/*.xml", "--out", "p"],
+        three,
+    )
+    assert result.returncode == 0, result.stderr  # a first build has no history yet
+    assert "matched no JUnit file" in result.stderr
+
+
+def test_a_symlinked_report_is_one_build_of_history(three: Path) -> None:
+    _three_shards(three)
+    history = three / "history" / "build-1"
+    history.mkdir(parents=True)
+    for report in (three / "paratest-results").glob("*.xml"):
+        (history / report.name).write_bytes(report.read_bytes())
+    (three / "history" / "latest").symlink_to("build-1")  # as CI artifact layouts often do
+    (three / "history" / "loop").symlink_to(".")  # `**` through it reached each file many times
+    result = paratest(["timings", "--junit", "history/**/*.xml", "--format", "json"], three)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(data["sources"]) == 3, data["sources"]
+    builds = {row["builds"] for row in data["rows"]}
+    assert builds == {1}, builds
