@@ -26,6 +26,7 @@ from typing import Any
 
 from paratest_split.config import Settings
 from paratest_split.errors import ExitCode, ParatestError, UsageError
+from paratest_split.local import lock
 from paratest_split.local import progress as pg
 from paratest_split.local.schedule import (
     DYNAMIC,
@@ -472,7 +473,23 @@ def run_local(
     clock: Callable[[], float] = time.monotonic,
 ) -> LocalResult:
     """The whole `local` command (see the module docstring). Raises ParatestError for planning
-    problems (before anything ran); everything after is reported in the LocalResult."""
+    problems (before anything ran); everything after is reported in the LocalResult. One run
+    at a time per source tree (`lock.exclusive`): a second one is refused before it plans."""
+    with lock.exclusive((cwd / settings.root).resolve()):
+        return _run_local(
+            settings, env, cwd, display_factory=display_factory, runner=runner, clock=clock
+        )
+
+
+def _run_local(
+    settings: Settings,
+    env: Mapping[str, str],
+    cwd: Path,
+    *,
+    display_factory: Callable[[pg.Board], pg.Display],
+    runner: UnitRunner | None,
+    clock: Callable[[], float],
+) -> LocalResult:
     from paratest_split import plan_inputs, store
     from paratest_split.junit.merge import merge_reports
     from paratest_split.manifest import write_plan
