@@ -57,6 +57,12 @@ _NEVER_FORWARDED = frozenset(
     }
 )
 
+# Settings a generated child pipeline gets from the parent's plan job by flags of their own
+# (`render.gitlab.child_command`), or that do not apply to it.
+_NOT_FOR_CHILD = frozenset(
+    {*_NEVER_FORWARDED, "install", "image", "agent", "report", "style", "child", "command"}
+)
+
 # -- once-per-plan hooks -------------------------------------------------------------------------
 
 # The shell variable a rendered plan hook keeps its job's starting directory in (lower case: no
@@ -149,6 +155,12 @@ class PipelineSpec:
     run_args: tuple[str, ...] = ()
     merge_args: tuple[str, ...] = ()
     test_command: tuple[str, ...] = ()
+    # every `pipeline` setting not at its default, as flags (gitlab: the child pipeline's
+    # generator gets them, so the child runs what the parent was generated with)
+    pipeline_args: tuple[str, ...] = ()
+    # and as `PARATEST_KEY=value` words, the settings of split/run/merge that `pipeline` has no
+    # flag for (keep, history_dir, strict_junit...)
+    pipeline_env: tuple[str, ...] = ()
     setup: str | None = None  # once per plan: the plan job, before `split`
     teardown: str | None = None  # once per plan: the merge job, after `merge`, always
 
@@ -172,13 +184,22 @@ class PipelineSpec:
             command += " -- " + shlex.join(self.test_command)
         return command
 
-    def merge_command(self, results_glob: str | None = None, summary: str | None = None) -> str:
-        """Merge every shard's report, check it against the plan, keep it as history."""
+    def merge_command(
+        self,
+        results_glob: str | None = None,
+        summary: str | None = None,
+        annotate: str | None = None,
+    ) -> str:
+        """Merge every shard's report, check it against the plan, keep it as history.
+        `summary`: a shell word for `--summary-md` (e.g. "$GITHUB_STEP_SUMMARY"); `annotate`:
+        the CI whose annotations merge prints (`--annotate`)."""
         pattern = results_glob or f"{self.results_dir}/**/*.xml"
         argv = [PROG, "merge", pattern, "--plan", self.plan_dir, "-o", self.report]
         argv += ["--store", self.history_dir, *self.merge_args]
+        if annotate is not None:
+            argv += ["--annotate", annotate]
         command = shlex.join(argv)
-        if summary is not None:  # a shell word such as "$GITHUB_STEP_SUMMARY"
+        if summary is not None:
             command += f" --summary-md {summary}"
         return command
 
@@ -232,20 +253,45 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _forwarded(settings: Settings, command: str) -> tuple[str, ...]:
+def _forwarded(
+    settings: Settings, command: str, never: frozenset[str] = _NEVER_FORWARDED
+) -> tuple[str, ...]:
     """Flags for every setting of `command` that is not at its packaged default.
 
     The generated file then runs exactly what paratest.yaml, PARATEST_* and the flags said
     when it was generated, also on an executor whose environment differs."""
     args: list[str] = []
     for f in config.options_for(command):
-        if f.name in _NEVER_FORWARDED or f.metadata["flag_only"]:
+        if f.name in never or f.metadata["flag_only"]:
             continue
         value = getattr(settings, f.name)
         if value == f.default:
             continue
         args += _flag_args(f.name, value)
     return tuple(args)
+
+
+def _env_words(settings: Settings, never: frozenset[str]) -> tuple[str, ...]:
+    """`PARATEST_KEY=value` shell words for every split/run/merge setting not at its default
+    that `pipeline` has no flag for (the value as the environment reader parses it)."""
+    words: list[str] = []
+    for name, f in config.FIELDS.items():
+        commands = f.metadata["commands"]
+        if name in never or f.metadata["flag_only"] or "pipeline" in commands:
+            continue
+        if not {"split", "run", "merge"} & set(commands):
+            continue
+        value = getattr(settings, name)
+        if value == f.default:
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, tuple):
+            text = shlex.join(_text(v) for v in value)
+        else:
+            text = _text(value)
+        words.append(shlex.quote(f"{config.ENV_PREFIX}{name.upper()}={text}"))
+    return tuple(words)
 
 
 def _no_plan_hooks(setup: str | None, teardown: str | None) -> tuple[str, ...]:
@@ -280,6 +326,8 @@ def spec_from_settings(settings: Settings) -> PipelineSpec:
         run_args=_forwarded(settings, "run") + _no_plan_hooks(setup, teardown),
         merge_args=_forwarded(settings, "merge"),
         test_command=tuple(settings.command),
+        pipeline_args=_forwarded(settings, "pipeline", _NOT_FOR_CHILD),
+        pipeline_env=_env_words(settings, _NOT_FOR_CHILD),
         setup=setup,
         teardown=teardown,
     )

@@ -2,9 +2,50 @@
 
 from __future__ import annotations
 
-from paratest_split.render.base import TemplateRenderer
+import re
 
-RENDERER = TemplateRenderer(
+from paratest_split.errors import UsageError
+from paratest_split.render.base import PipelineSpec, TemplateRenderer, render_template
+
+# Resource classes of CircleCI's docker executor (x86 and Arm); a self-hosted container
+# runner's class is `namespace/name`.
+DOCKER_CLASSES = (
+    "small",
+    "medium",
+    "medium+",
+    "large",
+    "xlarge",
+    "2xlarge",
+    "2xlarge+",
+    "arm.medium",
+    "arm.large",
+    "arm.xlarge",
+    "arm.2xlarge",
+)
+_RUNNER_CLASS = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+def resource_class(agent: str) -> str:
+    """`--agent` as the docker executor's `resource_class`, or a usage error that lists what
+    CircleCI accepts there (a class name it does not know makes the whole config invalid)."""
+    if agent in DOCKER_CLASSES or _RUNNER_CLASS.fullmatch(agent):
+        return agent
+    raise UsageError(
+        f"pipeline circleci: --agent {agent!r} is not a resource class of the docker executor: "
+        f"use one of {', '.join(DOCKER_CLASSES)}, or a container runner's NAMESPACE/NAME"
+    )
+
+
+class CircleCIRenderer(TemplateRenderer):
+    def render(self, spec: PipelineSpec, style: str) -> str:
+        if spec.agent:
+            resource_class(spec.agent)  # fail before rendering
+        return render_template(
+            self.templates[style], spec=spec, style=style, resource_class=resource_class
+        )
+
+
+RENDERER = CircleCIRenderer(
     name="circleci",
     title="CircleCI",
     filename=".circleci/config.yml",

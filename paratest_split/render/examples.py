@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from paratest_split.config import Settings, read_config_file
+from paratest_split.errors import UsageError
 from paratest_split.render import RENDERERS, render
 from paratest_split.render.base import spec_from_settings
 
@@ -46,8 +47,13 @@ def settings_from_file(path: Path, **overrides: object) -> Settings:
     return Settings(**values)
 
 
+ERROR_SUFFIX = ".error"  # a golden file holding the usage error a target gives for a case
+
+
 def golden_files(fixtures: Path) -> dict[str, str]:
-    """{`<target>/<case>.<ext>`: text} for every target and every case in `fixtures`."""
+    """{`<target>/<case>.<ext>`: text} for every target and every case in `fixtures`; where
+    the target refuses the case (a usage error: an agent it cannot use, a hook it cannot run),
+    {`<target>/<case>.error`: the message} instead, so a refusal is reviewed like a file."""
     out: dict[str, str] = {}
     cases = [(f.stem, settings_from_file(f)) for f in sorted(fixtures.glob("*.yaml"))]
     cases.append((PLAN_HOOKS_CASE, Settings(**PLAN_HOOKS_SETTINGS)))
@@ -60,7 +66,10 @@ def golden_files(fixtures: Path) -> dict[str, str]:
             styles = renderer.styles if case in FULL_STYLE_CASES else renderer.styles[:1]
             for style in styles:
                 name = case if style == renderer.styles[0] else f"{case}--{style}"
-                out[f"{target}/{name}{extension(target)}"] = render(target, spec, style)
+                try:
+                    out[f"{target}/{name}{extension(target)}"] = render(target, spec, style)
+                except UsageError as exc:
+                    out[f"{target}/{name}{ERROR_SUFFIX}"] = f"{exc}\n"
     return out
 
 

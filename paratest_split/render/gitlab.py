@@ -11,7 +11,9 @@ CHILD_FILE = "paratest-child.yml"
 
 
 def child_command(spec: PipelineSpec) -> str:
-    """What the parent's plan job runs to write the child pipeline for the plan it made."""
+    """What the parent's plan job runs to write the child pipeline for the plan it made: every
+    setting the parent was generated with (flags, PARATEST_*, paratest.yaml) goes along, as
+    flags or, where `pipeline` has none, as PARATEST_* variables of the command."""
     argv = [PROG, "pipeline", "gitlab", "--style", "child-jobs"]
     argv += ["--shards-from-plan", spec.plan_dir, "--out", spec.plan_dir]
     argv += ["--output", spec.results_dir, "--report", spec.report]
@@ -20,7 +22,10 @@ def child_command(spec: PipelineSpec) -> str:
         argv += ["--agent", spec.agent]
     if spec.teardown:  # the child's merge job runs it (setup already ran in this plan job)
         argv += ["--teardown", spec.teardown]
-    return shlex.join(argv) + " > " + shlex.quote(CHILD_FILE)
+    argv += [f"--command={word}" for word in spec.test_command]
+    argv += spec.pipeline_args
+    env = "".join(word + " " for word in spec.pipeline_env)
+    return env + shlex.join(argv) + " > " + shlex.quote(CHILD_FILE)
 
 
 @dataclass(frozen=True, kw_only=True)

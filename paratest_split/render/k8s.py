@@ -1,5 +1,12 @@
-"""Kubernetes: an Indexed Job (one pod per shard) writing to a shared results volume, and a
-merge Job that waits for all N reports."""
+"""Kubernetes: one Indexed Job per run, created under a generated name (`generateName`): pods
+0..N-1 run the shards, pod N waits for this run's N reports and merges them.
+
+Every run writes its reports under `/paratest/runs/<the Job's name>` on the shared volume (the
+name reaches the pods through the downward API), so the merge never counts a report of an
+earlier or aborted run. Each pod's shell `exec`s its last command: as PID 1 a shell does not
+pass SIGTERM on, and `paratest-split run` must hear it to run teardown_workspace when the pod
+is deleted.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,18 @@ from dataclasses import dataclass
 
 from paratest_split.render.base import PipelineSpec, TemplateRenderer, render_template
 
-MOUNT = "/paratest"  # the shared volume: results, history and the merged report live here
+MOUNT = "/paratest"  # the shared volume: run reports, history and the merged report live here
+RUN_VAR = "JOB_NAME"  # the Job's generated name, from the pod's label (downward API)
+RUNS = f"{MOUNT}/runs"
+# Stands for the run's directory name inside a shell-quoted command; the space makes
+# shlex.quote put every word holding it between single quotes.
+_RUN_MARK = "@run dir@"
+KEEP_RUN_DAYS = 7  # runs' reports older than this are removed by a later merge
+
+
+def _place_run(command: str) -> str:
+    """Put the run's directory (`$JOB_NAME`) where `_RUN_MARK` stands, inside '...'."""
+    return command.replace(_RUN_MARK, f"'\"${RUN_VAR}\"'")
 
 
 def on_volume(spec: PipelineSpec) -> PipelineSpec:
@@ -16,22 +34,60 @@ def on_volume(spec: PipelineSpec) -> PipelineSpec:
     history = f"{MOUNT}/history"
     return dataclasses.replace(
         spec,
-        results_dir=f"{MOUNT}/results",
+        results_dir=f"{RUNS}/{_RUN_MARK}",
         history_dir=history,
-        report=f"{MOUNT}/junit.xml",
+        report=f"{RUNS}/{_RUN_MARK}-junit.xml",  # beside the run's directory, one per run
         split_args=(*spec.split_args, "--history-dir", history),
+    )
+
+
+def shard_script(spec: PipelineSpec) -> str:
+    """Pods 0..N-1: install, plan, then `exec` the shard (it gets SIGTERM on pod deletion)."""
+    run = "exec " + _place_run(spec.run_command("auto"))
+    return f"set -e\n{spec.install}\n{spec.plan_command()}\n{run}"
+
+
+def merge_script(spec: PipelineSpec) -> str:
+    """Pod N: wait for this run's N reports, drop old runs' files, plan, `exec` merge."""
+    run_dir = f'{RUNS}/"${RUN_VAR}"'
+    count = f"$(ls {run_dir} 2>/dev/null | grep -c '^shard-.*\\.xml$')"
+    wait = f'until [ "{count}" -ge {spec.shards} ]; do sleep 10; done'
+    prune = (
+        f"find {RUNS} -mindepth 1 -maxdepth 1 -mtime +{KEEP_RUN_DAYS} -exec rm -rf {{}} + || true"
+    )
+    return "\n".join(
+        [
+            "set -e",
+            wait,
+            prune,
+            spec.install,
+            spec.plan_command(),
+            "exec " + _place_run(spec.merge_command()),
+        ]
+    )
+
+
+def pod_script(spec: PipelineSpec) -> str:
+    """The container's one command: the merge for index N, a shard for the others."""
+    return (
+        f'if [ "$JOB_COMPLETION_INDEX" -eq {spec.shards} ]; then\n'
+        f"{merge_script(spec)}\nfi\n{shard_script(spec)}"
     )
 
 
 @dataclass(frozen=True, kw_only=True)
 class K8sRenderer(TemplateRenderer):
     def render(self, spec: PipelineSpec, style: str) -> str:
+        volume_spec = on_volume(spec)
         return render_template(
             self.templates[style],
-            spec=on_volume(spec),
+            spec=volume_spec,
             style=style,
             name="paratest",
             volume_claim="paratest",
+            script=pod_script(volume_spec),
+            run_var=RUN_VAR,
+            runs=RUNS,
         )
 
 
@@ -41,7 +97,7 @@ RENDERER = K8sRenderer(
     filename="paratest-job.yaml",
     index_source="`--index auto`: JOB_COMPLETION_INDEX (0-based) of the Indexed Job",
     templates={"default": "k8s/job.yaml.j2"},
-    # No job runs before all pods (each pod plans for itself), and the merge Job waits for N
+    # No pod runs before all shards (each pod plans for itself), and the merge pod waits for N
     # reports, so it never runs after a pod that died without one: `setup`/`teardown` are
     # rejected rather than run where the shared resource could outlive or precede the shards.
     plan_hooks=False,

@@ -2,6 +2,12 @@
 // .teamcity/settings.kts: a plan build, 3 shard builds (each passes its own --index),
 // a merge build that publishes the merged JUnit report, and a composite build over all of them.
 // `%` is written `%%`: TeamCity would read `%name%` as a parameter reference.
+// History: the merge build publishes it (paratest-history.zip), also after failed tests; the
+// plan build takes it from the last finished merge build and, as a fallback for a merge build
+// that was cancelled or never started, from its own last finished build, which publishes the
+// history it planned from; the merge build adds this build's report to the plan build's copy.
+// Cancel: the teardown step runs in ALWAYS mode, also when the merge build is stopped; a merge
+// build still queued when the chain is cancelled does not run at all.
 import jetbrains.buildServer.configs.kotlin.*
 import jetbrains.buildServer.configs.kotlin.buildFeatures.XmlReport
 import jetbrains.buildServer.configs.kotlin.buildFeatures.xmlReport
@@ -15,12 +21,14 @@ object Paratest {
     const val INSTALL = "pip install paratest-split"
     const val PLAN_DIR = "paratest-plan"
     const val RESULTS_DIR = "paratest-results"
+    const val HISTORY_DIR = ".paratest/history"
+    const val HISTORY = "?:paratest-history.zip!** => .paratest/history"
 }
 
 object Plan : BuildType({
     id("ParatestPlan")
     name = "paratest: plan"
-    artifactRules = "${Paratest.PLAN_DIR} => ${Paratest.PLAN_DIR}"
+    artifactRules = "${Paratest.PLAN_DIR} => ${Paratest.PLAN_DIR}\n${Paratest.HISTORY_DIR} => paratest-history.zip"
     vcs {
         root(DslContext.settingsRoot)
     }
@@ -35,10 +43,16 @@ object Plan : BuildType({
         }
     }
     dependencies {
-        // the timing history kept by the last merge build ("?:": optional on the first run)
+        // the history this build's last finished run planned from ("?:": optional on the
+        // first run), then the newer one the last finished merge build kept (same file names
+        // for the same runs: the merge's copy wins)
+        artifacts(RelativeId("ParatestPlan")) {
+            buildRule = lastFinished()
+            artifactRules = Paratest.HISTORY
+        }
         artifacts(RelativeId("ParatestMerge")) {
             buildRule = lastFinished()
-            artifactRules = "?:paratest-history.zip!** => .paratest/history"
+            artifactRules = Paratest.HISTORY
         }
     }
 })
@@ -80,7 +94,7 @@ object Shards {
 object Merge : BuildType({
     id("ParatestMerge")
     name = "paratest: merge"
-    artifactRules = "junit.xml\n.paratest/history => paratest-history.zip"
+    artifactRules = "junit.xml" + "\n${Paratest.HISTORY_DIR} => paratest-history.zip"
     vcs {
         root(DslContext.settingsRoot)
     }
@@ -107,7 +121,7 @@ object Merge : BuildType({
                 onDependencyFailure = FailureAction.FAIL_TO_START
             }
             artifacts {
-                artifactRules = "${Paratest.PLAN_DIR} => ${Paratest.PLAN_DIR}"
+                artifactRules = "${Paratest.PLAN_DIR} => ${Paratest.PLAN_DIR}\n${Paratest.HISTORY}"
             }
         }
         // merge even when shards failed: the report shows what failed and keeps the timings

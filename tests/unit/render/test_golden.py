@@ -12,6 +12,7 @@ import pytest
 
 from paratest_split.render import RENDERERS
 from paratest_split.render.examples import (
+    ERROR_SUFFIX,
     FULL_STYLE_CASES,
     PLAN_HOOKS_CASE,
     ci_examples,
@@ -40,7 +41,7 @@ def test_golden_file_matches(case: str) -> None:
     assert case in EXPECTED, f"{case} has no fixture or target: delete it or {REGEN}"
     target, name = case.split("/", 1)
     assert target in RENDERERS
-    assert name.endswith(extension(target))
+    assert name.endswith((extension(target), ERROR_SUFFIX))
     if "--" in name:
         assert name.split("--")[0] in FULL_STYLE_CASES
     actual = (GOLDEN / case).read_text(encoding="utf-8")
@@ -49,15 +50,29 @@ def test_golden_file_matches(case: str) -> None:
 
 def test_plan_hooks_case_covers_every_style_of_every_target_that_runs_them() -> None:
     for target, renderer in RENDERERS.items():
-        names = {
+        stems = [
             f"{target}/{PLAN_HOOKS_CASE}{'--' + s if s != renderer.styles[0] else ''}"
-            f"{extension(target)}"
             for s in renderer.styles
+        ]
+        present = {stem for stem in stems if f"{stem}{extension(target)}" in EXPECTED} | {
+            stem for stem in stems if f"{stem}{ERROR_SUFFIX}" in EXPECTED
         }
-        if renderer.plan_hooks:
-            assert names <= set(EXPECTED), target
+        if renderer.plan_hooks:  # rendered, or refused with a reviewed message (gocd teardown)
+            assert present == set(stems), target
         else:
-            assert not names & set(EXPECTED), target
+            assert not present, target
+
+
+def test_refusals_are_usage_errors_that_say_why() -> None:
+    refusals = {name: text for name, text in EXPECTED.items() if name.endswith(ERROR_SUFFIX)}
+    assert set(refusals) == {
+        "circleci/agents.error",  # `integration` is no docker resource class
+        "circleci/hostile.error",
+        "gocd/plan-hooks.error",  # no job surely runs after failed shards
+    }
+    for name, text in refusals.items():
+        target = name.split("/")[0]
+        assert text.startswith(f"pipeline {target}: "), text
 
 
 def test_ci_examples_match_the_templates() -> None:

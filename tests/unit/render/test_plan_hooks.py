@@ -29,7 +29,14 @@ from tests.unit.render.test_renderers import UNESCAPE, _same, _strings, command_
 SETUP = "make shared-db-up N={shards} # 100% $HOME #{x}"
 TEARDOWN = "make shared-db-down REPORTS={output}"
 SETUP_MARK, TEARDOWN_MARK = "make shared-db-up", "make shared-db-down"
-HOOKED = [(t, s) for t, r in RENDERERS.items() if r.plan_hooks for s in r.styles]
+# GoCD runs `setup` but refuses `teardown`: no GoCD job surely runs after failed shards.
+TEARDOWN_REFUSED = ("gocd",)
+HOOKED = [
+    (t, s)
+    for t, r in RENDERERS.items()
+    if r.plan_hooks and t not in TEARDOWN_REFUSED
+    for s in r.styles
+]
 
 
 def _spec(**kw: Any) -> PipelineSpec:
@@ -158,38 +165,62 @@ def _teardown_step(target: str, text: str) -> Any:
 
 def test_teardown_runs_when_the_merge_or_a_step_before_it_failed() -> None:
     """Each CI's own "always" for the teardown step (the merge job itself already runs after
-    failed shards)."""
+    failed shards), and where the CI has one, its "also when cancelled"."""
     github = _teardown_step("github", render("github", _spec()))
     assert github["if"] == "${{ always() }}"
+    github_merge = yaml.safe_load(render("github", _spec()))["jobs"]["merge"]
+    assert github_merge["if"].startswith("${{ always() &&")  # cancelled runs too
     circleci = _teardown_step("circleci", render("circleci", _spec()))
     assert circleci["run"]["when"] == "always"
     azure = _teardown_step("azure", render("azure", _spec()))
     assert azure["condition"] == "always()"
-    gocd = _teardown_step("gocd", render("gocd", _spec()))
-    assert gocd["exec"]["run_if"] == "any"
+    azure_merge = _yaml_jobs("azure", render("azure", _spec()))["merge"]
+    assert azure_merge["condition"].startswith("and(always(),")
     bamboo = yaml.safe_load(render("bamboo", _spec()))["Merge"]
     assert TEARDOWN_MARK in yaml.safe_dump(bamboo["final-tasks"])
     assert TEARDOWN_MARK not in yaml.safe_dump(bamboo["tasks"])
     teamcity = _text_jobs("teamcity", render("teamcity", _spec()))["merge"]
     step = teamcity[teamcity.index('name = "teardown"') :]
     assert step.index("executionMode = BuildStep.ExecutionMode.ALWAYS") < step.index("}")
-    declarative = _text_jobs("jenkins", render("jenkins", _spec()))["merge"]
-    assert re.search(r"cleanup \{\n\s+sh '[^\n]*make shared-db-down", declarative)
-    scripted = _text_jobs("jenkins", render("jenkins", _spec(), "scripted"))["merge"]
-    assert re.search(r"\} finally \{\n\s+//[^\n]*\n\s+sh '[^\n]*make shared-db-down", scripted)
+    # Jenkins: at the pipeline's end, also when the build is aborted in any stage
+    declarative = render("jenkins", _spec())
+    tail = declarative[declarative.rindex("    post {") :]
+    assert re.fullmatch(
+        r"    post \{\n\s+//[^\n]*\n\s+cleanup \{\n\s+node \{\n\s+sh '[^\n]*make shared-db-down"
+        r"[^\n]*'\n\s+\}\n\s+\}\n    \}\n\}\n",
+        tail,
+    ), tail
+    scripted = render("jenkins", _spec(), "scripted")
+    assert scripted.startswith("try {", scripted.index("def label") + len("def label = ''\n\n"))
+    tail = scripted[scripted.rindex("} finally {") :]
+    assert re.search(
+        r"stage\('teardown'\) \{\n\s+node\(label\) \{\n\s+sh '[^\n]*make shared-db-down", tail
+    )
 
 
-def test_gocd_shards_never_fail_their_stage_when_there_is_a_teardown() -> None:
-    """A failed stage would stop the pipeline before the merge stage and its teardown."""
+def test_gocd_runs_setup_and_refuses_teardown() -> None:
+    text = render("gocd", _spec(teardown=None))
+    jobs = _jobs("gocd", text)
+    assert jobs["plan"].count(SETUP_MARK) == 1
+    assert SETUP_MARK not in jobs["shard"] + jobs["merge"]
+    with pytest.raises(UsageError, match="GoCD cannot do when a shard fails"):
+        render("gocd", _spec())
 
-    def shard_script(spec: PipelineSpec) -> str:
-        jobs = _yaml_jobs("gocd", render("gocd", spec))
-        return str(jobs["shard"]["tasks"][-1]["exec"]["arguments"][1])
 
-    with_teardown = shard_script(_spec())
-    assert with_teardown.endswith("; exit 0")
-    assert "exit $code" not in with_teardown
-    assert shard_script(_spec(teardown=None)).endswith("[ $code -eq 1 ] && exit 0; exit $code")
+def test_gocd_shard_jobs_fail_when_tests_fail(tmp_path: Path) -> None:
+    """The shard job's task is the run command itself: its exit status is the job's."""
+    script = str(
+        _yaml_jobs("gocd", render("gocd", _spec(teardown=None)))["shard"]["tasks"][-1]["exec"][
+            "arguments"
+        ][1]
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for code in (0, 1, 12):
+        fake = bin_dir / "paratest-split"
+        fake.write_text(f"#!/bin/sh\nexit {code}\n")
+        fake.chmod(0o755)
+        assert _run_sh(script.replace("##", "#"), tmp_path, bin_dir).returncode == code
 
 
 def _run_sh(script: str, cwd: Path, path: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -304,7 +335,7 @@ def test_the_plan_job_runs_install_before_the_split(target: str, style: str) -> 
 
 def test_k8s_pods_install_before_they_plan() -> None:
     text = render("k8s", spec_from_settings(Settings(shards=2, install="pip install -e .")))
-    docs = list(yaml.safe_load_all(text))  # PersistentVolumeClaim, shard Job, merge Job
+    docs = list(yaml.safe_load_all(text))  # PersistentVolumeClaim, the Job
     pod = docs[1]["spec"]["template"]["spec"]["containers"][0]["args"][0]
     assert pod.index("pip install -e .") < pod.index("paratest-split split")
 

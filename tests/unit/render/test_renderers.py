@@ -132,8 +132,9 @@ YAML_TARGETS = [t for t, r in RENDERERS.items() if r.filename.endswith((".yml", 
 
 @pytest.mark.parametrize("target", YAML_TARGETS)
 def test_yaml_targets_parse(target: str) -> None:
+    agent = "acme/a-b" if target == "circleci" else "a b: c"  # circleci: a resource class
     for style in RENDERERS[target].styles:
-        docs = list(yaml.safe_load_all(render(target, _spec(agent="a b: c"), style)))
+        docs = list(yaml.safe_load_all(render(target, _spec(agent=agent), style)))
         assert docs
         assert all(isinstance(d, dict) for d in docs)
 
@@ -163,11 +164,13 @@ def test_gocd_doubles_hash_signs() -> None:
     assert "echo ##{x} ## c" in text
 
 
-def test_gocd_defers_only_test_failures_to_the_merge_stage() -> None:
+def test_gocd_shard_task_is_the_run_command_itself() -> None:
+    """No `exit 0` after failed tests: a red shard job (and stage) is GoCD's failure view."""
     data = yaml.safe_load(render("gocd", _spec()))
     tasks = data["pipelines"]["paratest"]["stages"][1]["test"]["jobs"]["shard"]["tasks"]
     script = tasks[-1]["exec"]["arguments"][1]
-    assert script.endswith(" ; code=$?; [ $code -eq 1 ] && exit 0; exit $code")
+    assert script.startswith("paratest-split run ")
+    assert "exit" not in script
 
 
 def _balanced(text: str, pairs: str = "{}()[]") -> bool:
@@ -207,7 +210,7 @@ def test_jenkins_structure(style: str) -> None:
     text = render("jenkins", _spec(shards=3), style)
     assert _balanced(text)
     for i in range(3):
-        assert f"paratest-results-{i}" in text or "paratest-results-${i}" in text
+        assert f"paratest-results-{i}" in text or "paratest-results-${index}" in text
     assert "copyArtifacts(" in text
     assert "junit testResults: 'junit.xml'" in text
     assert "catchError(buildResult: 'FAILURE', stageResult: 'FAILURE')" in text
@@ -218,18 +221,38 @@ def test_jenkins_structure(style: str) -> None:
         assert "parallel branches" in text
 
 
-def test_k8s_indexed_job() -> None:
+def test_k8s_one_indexed_job_per_run_with_a_generated_name() -> None:
     docs = list(yaml.safe_load_all(render("k8s", _spec(shards=5))))
     kinds = [d["kind"] for d in docs]
-    assert kinds == ["PersistentVolumeClaim", "Job", "Job"]
+    assert kinds == ["PersistentVolumeClaim", "Job"]
+    meta = docs[1]["metadata"]
+    assert "name" not in meta
+    assert meta["generateName"] == "paratest-"  # `kubectl create`: a new name every run
     job = docs[1]["spec"]
     assert job["completionMode"] == "Indexed"
-    assert job["completions"] == job["parallelism"] == 5
-    assert job["template"]["spec"]["restartPolicy"] == "Never"
-    script = job["template"]["spec"]["containers"][0]["args"][0]
-    assert "--index auto" in script
-    assert "--output /paratest/results" in script
-    assert "-ge 5 ]" in docs[2]["spec"]["template"]["spec"]["containers"][0]["args"][0]
+    assert job["completions"] == job["parallelism"] == 6  # 5 shards and the merge
+    pod = job["template"]["spec"]
+    assert pod["restartPolicy"] == "Never"
+    container = pod["containers"][0]
+    assert container["env"] == [
+        {
+            "name": "JOB_NAME",
+            "valueFrom": {
+                "fieldRef": {"fieldPath": "metadata.labels['batch.kubernetes.io/job-name']"}
+            },
+        }
+    ]
+    script = container["args"][0].replace("$$", "$")
+    merge, shard = script.split("\nfi\n")
+    assert merge.startswith('if [ "$JOB_COMPLETION_INDEX" -eq 5 ]; then\n')
+    # every branch ends in `exec`: the shell (PID 1) hands its process to paratest-split
+    assert merge.splitlines()[-1].startswith(
+        "exec paratest-split merge '/paratest/runs/'\"$JOB_NAME\"'/**/*.xml'"
+    )
+    assert shard.splitlines()[-1].startswith("exec paratest-split run ")
+    assert "--index auto --output '/paratest/runs/'\"$JOB_NAME\"''" in shard
+    assert "-ge 5 ]" in merge  # waits for this run's 5 reports only
+    assert 'ls /paratest/runs/"$JOB_NAME" ' in merge
 
 
 def test_gitlab_one_shard_has_no_parallel_keyword() -> None:
