@@ -135,6 +135,23 @@ def pytest_nodeid_candidates(classname: str, name: str) -> list[str]:
     return candidates
 
 
+_DOTTED_MODULE = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*$")
+MODULE_SKIP_MESSAGE = "collection skipped"
+
+
+def is_pytest_module_skip(classname: str, name: str, *, skipped: bool, message: str = "") -> bool:
+    """True for pytest's pseudo-case of a module skipped while collecting (`pytest.skip(...,
+    allow_module_level=True)`, `importorskip` at module level): `classname=""`, the dotted
+    module path as `name` (`tests.sub.test_x`), skipped, "collection skipped" as its message
+    (pytest writes that text; some writers drop it). It has no node id and cannot be selected
+    or planned: `run` and `merge` ignore it (no "not in shard" warning, never folded) and
+    timings never learn from it. A collection *error* looks alike but is not skipped: it stays.
+    """
+    if classname or not skipped or not _DOTTED_MODULE.match(name):
+        return False
+    return not message or message == MODULE_SKIP_MESSAGE
+
+
 def go_item(test_id: str) -> TestItem:
     """`pkg/path:TestName` (or `pkg:TestA/sub`) -> classname pkg, name TestName."""
     _require(test_id)
@@ -218,6 +235,7 @@ __all__ = [
     "SOURCE_EXTENSIONS",
     "file_item",
     "go_item",
+    "is_pytest_module_skip",
     "item_from_id",
     "java_item",
     "pytest_classname",

@@ -25,7 +25,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from paratest_split.model import TestItem
+from paratest_split.identity import is_pytest_module_skip
+from paratest_split.model import CaseResult, Outcome, TestItem
+
+
+def is_module_skip(case: CaseResult) -> bool:
+    """A pytest "collection skipped" pseudo-case (`identity.is_pytest_module_skip`): not the
+    result of any test, planned or not; `run` drops it before matching, `merge` writes it once
+    without counting it folded."""
+    return is_pytest_module_skip(
+        case.classname,
+        case.name,
+        skipped=case.final.outcome is Outcome.SKIPPED,
+        message=case.final.message,
+    )
 
 
 def norm_file(path: str) -> str:

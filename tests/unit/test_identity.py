@@ -202,3 +202,17 @@ def test_item_from_id_agrees_with_the_specific_parsers() -> None:
         assert identity.item_from_id(nodeid) == identity.pytest_item(nodeid)
     assert identity.item_from_id("pkg/x:TestA") == identity.go_item("pkg/x:TestA")
     assert identity.item_from_id("a.B#c") == identity.java_item("a.B#c")
+
+
+def test_pytest_module_skip_pseudo_cases_are_recognised() -> None:
+    from paratest_split.identity import is_pytest_module_skip
+
+    assert is_pytest_module_skip(
+        "", "networkx.drawing.tests.test_pylab", skipped=True, message="collection skipped"
+    )
+    assert is_pytest_module_skip("", "tests.test_x", skipped=True)  # message dropped
+    # a collection error looks alike but is not skipped; a real skipped test has a classname
+    assert not is_pytest_module_skip("", "tests.test_x", skipped=False)
+    assert not is_pytest_module_skip("tests.test_x", "test_a", skipped=True)
+    assert not is_pytest_module_skip("", "tests.test_x", skipped=True, message="other reason")
+    assert not is_pytest_module_skip("", "login spec", skipped=True)

@@ -202,3 +202,13 @@ def test_run_and_merge_match_results_alike(data: st.DataObject, items: list[Test
         expected = _reference(items, classname, name, file)
         assert matcher.test_for(case) == expected
         assert (None if planned is None else planned.id) == expected
+
+
+def test_module_skip_pseudo_case() -> None:
+    from paratest_split.matching import is_module_skip
+    from paratest_split.model import Attempt, CaseResult, Outcome
+
+    skipped = Attempt(outcome=Outcome.SKIPPED, message="collection skipped")
+    assert is_module_skip(CaseResult(classname="", name="pkg.tests.test_a", final=skipped))
+    error = Attempt(outcome=Outcome.ERROR, message="collection failure")
+    assert not is_module_skip(CaseResult(classname="", name="pkg.tests.test_a", final=error))
