@@ -274,11 +274,13 @@ class Settings:
         ),
     )
     group_by: str = field(
-        default="file",
+        default="auto",
         metadata=opt(
-            "keep each test/class/file/dir together in one shard",
+            "keep each test/class/file/dir together in one shard; auto: a file stays together "
+            "when that pays (each shard pays its start-up once and a file's collection once), "
+            "a file bigger than a shard's share is split",
             commands=PLANNING,
-            parse=_choice("test", "class", "file", "dir"),
+            parse=_choice("auto", "test", "class", "file", "dir"),
         ),
     )
     algorithm: str = field(
@@ -715,10 +717,29 @@ def load_settings(
     if config_path is not None:
         values.update(read_config_file(config_path))
     values.update(read_env(env))
-    values.update({k: v for k, v in flags.items() if k in FIELDS})
+    values.update({k: _split_flag(k, v) for k, v in flags.items() if k in FIELDS})
     if config_path is not None:
         values["config"] = str(config_path)
     return Settings(**values)
+
+
+# Repeatable keys whose flag value is split like a shell would, as the yaml and environment
+# forms are: `--discover-args "-k slow --pyargs pkg"` is four arguments. (Paths such as
+# `--junit` stay whole: a path may hold a space.)
+_SPLIT_FLAGS = frozenset({"discover_args"})
+
+
+def _split_flag(key: str, value: Any) -> Any:
+    if key not in _SPLIT_FLAGS or not isinstance(value, (list, tuple)):
+        return value
+    return tuple(word for text in map(str, value) for word in _shell_words(key, text))
+
+
+def _shell_words(key: str, text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError as exc:  # an unclosed quote
+        raise ConfigError(f"{flag_name(key)}: cannot split {text!r}: {exc}") from None
 
 
 def parse_flag_value(key: str, text: str) -> Any:

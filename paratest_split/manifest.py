@@ -4,7 +4,9 @@ plan.json is written with sorted keys, 2-space indent, a trailing newline and `"
 so the same plan is the same bytes on every machine. `shard-<i>.txt` holds the runnable ids of
 shard i, one a line, in the order to run them. Extra keys beside DESIGN's: `discover` (the
 plugin that owns the ids), `items` and `item_files` (each test's JUnit key, so `run` and
-`merge` can match results to planned tests without discovering again).
+`merge` can match results to planned tests without discovering again), `discover_args` (the
+discovery plugin's arguments the plan was made with, so that `run` runs the tests the same
+way; absent in plans of older versions).
 
 `items` lists only the tests the discovery plugin cannot rebuild from their id alone
 (`StoredItems`): a seed plugin's test with its own command, a JUnit case whose `file` is not its
@@ -163,6 +165,8 @@ def _head(plan: Plan, stored: StoredItems) -> dict[str, Any]:
         "lower_bound_seconds": _seconds(plan.lower_bound_seconds),
         "items": [_item_json(item) for item in stored.items],
     }
+    if plan.discover_args is not None:
+        data["discover_args"] = list(plan.discover_args)
     if stored.class_files:
         data[CLASS_FILES] = dict(sorted(stored.class_files.items()))
     return data
@@ -351,6 +355,11 @@ def read_plan(directory: Path, *, items_of: int | None = None) -> Plan:
     unknown = data.get("unknown_tests", [])
     if not isinstance(unknown, list) or not all(isinstance(t, str) for t in unknown):
         raise BadInputError(path, "'unknown_tests' must be a list of test ids")
+    discover_args = data.get("discover_args")
+    if discover_args is not None and (
+        not isinstance(discover_args, list) or not all(isinstance(a, str) for a in discover_args)
+    ):
+        raise BadInputError(path, "'discover_args' must be a list of strings")
     return Plan(
         shards=shards,
         group_by=group_by,
@@ -365,6 +374,7 @@ def read_plan(directory: Path, *, items_of: int | None = None) -> Plan:
         shards_detail=tuple(shard_list),
         unknown_tests=tuple(unknown),
         discover=discover,
+        discover_args=None if discover_args is None else tuple(discover_args),
         items=items,
     )
 

@@ -32,6 +32,10 @@ class GroupBy(str, enum.Enum):
     CLASS = "class"
     FILE = "file"
     DIR = "dir"
+    # the cost model decides: a file (module) stays together when that pays (its collection
+    # is paid once per shard that holds any of its tests), a file bigger than a shard's share
+    # is split; keyed by file like FILE
+    AUTO = "auto"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -61,7 +65,7 @@ class TestItem:
                 return self.classname
             return self.file or self.id
         file = self.file or (self.classname.replace(".", "/") if self.classname else self.id)
-        if by is GroupBy.FILE:
+        if by is GroupBy.FILE or by is GroupBy.AUTO:
             return file
         head, sep, _ = file.rpartition("/")
         return head if sep else "."
@@ -105,6 +109,9 @@ class Plan:
     unknown_tests: tuple[str, ...]
     discover: str  # name of the discovery plugin that owns the ids
     version: int = 1
+    # The discovery plugin's arguments the plan was made with (`run` uses the same ones);
+    # None: not recorded (a plan written by an older version).
+    discover_args: tuple[str, ...] | None = None
     # Per-test JUnit keys, so `run`/`merge` can match results to planned tests without
     # re-running discovery: id -> (file, classname, name) as in TestItem.
     items: tuple[TestItem, ...] = ()
@@ -169,6 +176,29 @@ class SuiteSummary:
     cases: int
     case_time: float
     source: str = ""
+    # cases without a usable time (missing, NaN...): their real time is in `time` but not in
+    # `case_time`, so `time - case_time` is no overhead for such a suite
+    untimed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ShardCosts:
+    """What a shard pays besides its tests' own times (the cost model of `group_by: auto`).
+
+    `startup` once per shard; `modules[file]` (else `default_module`) once per shard that holds
+    any test of that file (its import and collection); `per_test` for every test. `learned`:
+    from collection times recorded in earlier reports; otherwise estimated (`how` says how).
+    """
+
+    startup: float = 0.0
+    modules: tuple[tuple[str, float], ...] = ()  # sorted by file
+    default_module: float = 0.0
+    per_test: float = 0.0
+    learned: bool = False
+    how: str = ""
+
+    def module_costs(self) -> dict[str, float]:
+        return dict(self.modules)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

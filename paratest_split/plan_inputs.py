@@ -19,9 +19,24 @@ from paratest_split.errors import (
     UsageError,
 )
 from paratest_split.manifest import StoredItems
-from paratest_split.model import Estimate, EstimateSource, GroupBy, Plan, TestItem
-from paratest_split.planner import PlanOptions, Table, build_plan, check_ids, plan_table
-from paratest_split.timings import Estimator, Overheads, learn_overheads
+from paratest_split.model import (
+    Estimate,
+    EstimateSource,
+    GroupBy,
+    Plan,
+    ShardCosts,
+    SuiteSummary,
+    TestItem,
+)
+from paratest_split.planner import (
+    Bounds,
+    PlanOptions,
+    Table,
+    build_plan_bounds,
+    check_ids,
+    plan_table_bounds,
+)
+from paratest_split.timings import Estimator, Overheads, learn_costs, learn_overheads
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +53,8 @@ class PlanReport:
     # What plan.json must list of the items (`make_plan(lean=True)` leaves `plan.items` empty
     # and says it here); None: `manifest.write_plan` works it out from `plan.items`.
     stored: StoredItems | None = None
+    bounds: Bounds = field(default_factory=Bounds)
+    costs: ShardCosts | None = None  # group_by auto: the cost model used
 
 
 def read_test_list(
@@ -108,7 +125,12 @@ def discover_items(
     return items
 
 
-def _options(settings: Settings, env: Mapping[str, str], overheads: Overheads) -> PlanOptions:
+def _options(
+    settings: Settings,
+    env: Mapping[str, str],
+    overheads: Overheads,
+    costs: ShardCosts | None = None,
+) -> PlanOptions:
     from paratest_split import ci
 
     shards: int | None = None
@@ -116,15 +138,20 @@ def _options(settings: Settings, env: Mapping[str, str], overheads: Overheads) -
         shards = ci.resolve_total(settings.shards, env)
     elif settings.target_seconds is None:
         raise UsageError("give --shards N (or auto), or --target-seconds T")
+    per_test, per_shard = overheads.per_test, overheads.per_shard
+    if costs is not None:
+        per_test, per_shard = costs.per_test, costs.startup
     return PlanOptions(
         shards=shards,
         group_by=GroupBy(settings.group_by),
         algorithm=settings.algorithm,
         discover=settings.discover,
-        per_test_overhead=overheads.per_test,
-        per_shard_overhead=overheads.per_shard,
+        per_test_overhead=per_test,
+        per_shard_overhead=per_shard,
         target_seconds=settings.target_seconds,
         max_shards=max(1, settings.max_shards),
+        costs=costs,
+        discover_args=tuple(settings.discover_args),
     )
 
 
@@ -134,6 +161,27 @@ def _overheads(settings: Settings, learned: Overheads) -> Overheads:
         per_shard=learned.per_shard if settings.shard_overhead is None else settings.shard_overhead,
         learned_from=learned.learned_from,
     )
+
+
+def _costs(
+    settings: Settings, paths: Sequence[Path], suites: Sequence[SuiteSummary], files: int
+) -> ShardCosts | None:
+    """`group_by: auto`'s cost model from the reports' recorded collection times (their heads
+    only) or their suite times; `--shard-overhead`/`--test-overhead` override its start-up
+    and per-test cost. None for the other `group_by`s."""
+    if settings.group_by != GroupBy.AUTO.value:
+        return None
+    from dataclasses import replace
+
+    from paratest_split.junit.reader import suite_properties
+
+    reports = [(str(path), suite_properties(path)) for path in paths]
+    costs = learn_costs(reports, suites, files)
+    if settings.shard_overhead is not None:
+        costs = replace(costs, startup=settings.shard_overhead)
+    if settings.test_overhead is not None:
+        costs = replace(costs, per_test=settings.test_overhead)
+    return costs
 
 
 def make_plan(
@@ -160,8 +208,10 @@ def make_plan(
     estimator = Estimator(history.cases)
     estimates = {item.id: estimator.estimate(item) for item in items}
     overheads = _overheads(settings, learn_overheads(history.suites))
-    options = _options(settings, env, overheads)
-    plan = build_plan(items, estimates, options)
+    files = len({item.group_key(GroupBy.FILE) for item in items})
+    costs = _costs(settings, paths, history.suites, files)
+    options = _options(settings, env, overheads, costs)
+    plan, bounds = build_plan_bounds(items, estimates, options)
     counts: dict[str, int] = {source.value: 0 for source in EstimateSource}
     for estimate in estimates.values():
         counts[estimate.source.value] += 1
@@ -173,6 +223,8 @@ def make_plan(
         known_cases=estimator.known,
         warnings=tuple(warnings),
         counts=counts,
+        bounds=bounds,
+        costs=costs,
     )
 
 
@@ -254,9 +306,10 @@ def _plan_from_history(
             others[ids[i]] = estimate
             seconds.append(estimate.seconds)
     overheads = _overheads(settings, learn_overheads(history.suites))
-    options = _options(settings, env, overheads)
-    by = options.group_by
+    by = GroupBy(settings.group_by)
     groups = None if by is GroupBy.TEST else [tests.item(i).group_key(by) for i in range(len(ids))]
+    costs = _costs(settings, paths, history.suites, len(set(groups or ())))
+    options = _options(settings, env, overheads, costs)
     stored: StoredItems | None = None
     items: tuple[TestItem, ...] = ()
     if lean:
@@ -273,7 +326,7 @@ def _plan_from_history(
         counts[estimate.source.value] += 1
     unknown = [test for test, e in others.items() if e.source is not EstimateSource.EXACT]
     table = Table(ids=ids, seconds=seconds, groups=groups, unknown=unknown)
-    plan = plan_table(table, options, items=items)
+    plan, bounds = plan_table_bounds(table, options, items=items)
     return PlanReport(
         plan=plan,
         estimates=_Estimates(ids, seconds, times, others),
@@ -283,4 +336,6 @@ def _plan_from_history(
         warnings=tuple(warnings),
         counts=counts,
         stored=stored,
+        bounds=bounds,
+        costs=costs,
     )

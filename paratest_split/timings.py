@@ -22,9 +22,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from paratest_split.matching import module_of, norm_file, suffix_match
-from paratest_split.model import Estimate, EstimateSource, SuiteSummary, TestItem
+from paratest_split.model import Estimate, EstimateSource, ShardCosts, SuiteSummary, TestItem
 
 DEFAULT_SECONDS = 1.0
+# The cost model's defaults where the history cannot tell (FIELD-NOTES: a one-test pytest run
+# starts in 0.5-2 s; `paratest-split run` adds 0.3-0.5 s; pytest spends 0.4-0.9 ms per test
+# that no testcase time carries).
+DEFAULT_STARTUP = 1.0
+RUN_OVERHEAD = 0.4
+DEFAULT_PER_TEST = 0.0005
+# JUnit suite properties the pytest plugin writes (`pytest_plugin`)
+STARTUP_PROPERTY = "paratest.startup"
+COLLECT_PROPERTY = "paratest.collect"
+MODULE_PROPERTY_PREFIX = "paratest.collect:"
 
 
 class CaseTiming(Protocol):
@@ -81,12 +91,18 @@ def learn_overheads(suites: Sequence[SuiteSummary]) -> Overheads:
     start-up) from the per-test part; with one size, the extra time is spread over the tests.
     The fixed part counts as a per-shard cost only when every report holds one suite (pytest's
     layout: one suite per run); otherwise it is a per-suite cost we do not model (0).
-    Suites without a time, or with less time than their cases (parallel runners), are ignored.
+    Suites without a time, with less time than their cases (parallel runners), or with cases
+    whose time is missing or unusable (their real time is in the suite's, not in the cases':
+    counting them as 0 s would call it overhead) are ignored.
     """
     points = sorted(
         (s.cases, s.time - s.case_time, s.source)
         for s in suites
-        if s.time is not None and s.cases > 0 and math.isfinite(s.time) and s.time >= s.case_time
+        if s.time is not None
+        and s.cases > 0
+        and not s.untimed
+        and math.isfinite(s.time)
+        and s.time >= s.case_time
     )
     if not points:
         return Overheads()
@@ -110,6 +126,108 @@ def learn_overheads(suites: Sequence[SuiteSummary]) -> Overheads:
     return Overheads(
         per_test=round(per_test, 6), per_shard=round(fixed, 3), learned_from=len(points)
     )
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(sorted(values))
+
+
+def learn_costs(
+    reports: Sequence[tuple[str, Mapping[str, str]]],
+    suites: Sequence[SuiteSummary],
+    files: int,
+) -> ShardCosts:
+    """The cost model of `group_by: auto` from the history.
+
+    `reports` are (report path, its suite properties); `suites` the history's suite totals;
+    `files` how many test files (modules) the planned tests live in.
+
+    Learned, from reports with the pytest plugin's properties: start-up (process start to
+    session start) plus what collection spent outside test files (directories, conftests: every
+    shard pays it) plus `RUN_OVERHEAD`; each file's collection time; per test, the suite time
+    not spent collecting nor in cases, over the cases. Medians over the reports.
+
+    Estimated, from one-suite reports whose every case has a time (pytest's layout): the suite
+    time minus the case times is collection plus per-test overhead; `DEFAULT_PER_TEST` of it
+    (at most half) goes to the tests, the rest is spread evenly over the files; start-up is
+    `DEFAULT_STARTUP + RUN_OVERHEAD`. With neither, module costs are unknown (0) and `how`
+    says so: never a silent 0.
+    """
+    startups: list[float] = []
+    modules: dict[str, list[float]] = {}
+    per_tests: list[float] = []
+    by_source: dict[str, list[SuiteSummary]] = {}
+    for suite in suites:
+        by_source.setdefault(suite.source, []).append(suite)
+    for source, properties in sorted(reports):
+        startup = _number(properties.get(STARTUP_PROPERTY))
+        collect = _number(properties.get(COLLECT_PROPERTY))
+        if startup is None or collect is None:
+            continue
+        recorded = 0.0
+        for name, value in sorted(properties.items()):
+            seconds = _number(value) if name.startswith(MODULE_PROPERTY_PREFIX) else None
+            if seconds is not None:
+                modules.setdefault(name[len(MODULE_PROPERTY_PREFIX) :], []).append(seconds)
+                recorded += seconds
+        startups.append(startup + max(0.0, collect - recorded))
+        own = by_source.get(source, [])
+        if len(own) == 1 and own[0].time is not None and not own[0].untimed and own[0].cases:
+            spare = own[0].time - collect - own[0].case_time
+            per_tests.append(max(0.0, spare / own[0].cases))
+    if startups:
+        learned = {name: round(_median(values), 4) for name, values in sorted(modules.items())}
+        default = _median(list(learned.values())) if learned else 0.0
+        per_test = _median(per_tests) if per_tests else DEFAULT_PER_TEST
+        return ShardCosts(
+            startup=round(_median(startups) + RUN_OVERHEAD, 4),
+            modules=tuple(learned.items()),
+            default_module=round(default, 4),
+            per_test=round(per_test, 6),
+            learned=True,
+            how=f"learned from {len(startups)} report(s) with recorded collection times",
+        )
+    estimates: list[tuple[float, float]] = []  # (per test, per module)
+    for source in sorted(by_source):
+        own = by_source[source]
+        if len(own) != 1:
+            continue
+        suite = own[0]
+        if suite.time is None or suite.untimed or not suite.cases or not math.isfinite(suite.time):
+            continue
+        spare = suite.time - suite.case_time
+        if spare < 0:
+            continue
+        per_test = min(DEFAULT_PER_TEST, spare / suite.cases / 2)
+        estimates.append((per_test, (spare - per_test * suite.cases) / max(1, files)))
+    if estimates:
+        return ShardCosts(
+            startup=DEFAULT_STARTUP + RUN_OVERHEAD,
+            default_module=round(_median([m for _, m in estimates]), 4),
+            per_test=round(_median([t for t, _ in estimates]), 6),
+            how=(
+                f"estimated from the suite time of {len(estimates)} report(s) (no recorded "
+                f"collection times; start-up assumed {DEFAULT_STARTUP + RUN_OVERHEAD:.1f} s)"
+            ),
+        )
+    return ShardCosts(
+        startup=DEFAULT_STARTUP + RUN_OVERHEAD,
+        per_test=DEFAULT_PER_TEST,
+        how=(
+            "assumed: no report with a suite time and every case timed, so module costs are "
+            f"unknown (0 s) and start-up {DEFAULT_STARTUP + RUN_OVERHEAD:.1f} s"
+        ),
+    )
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 class Estimator:

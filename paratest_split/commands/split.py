@@ -54,8 +54,27 @@ def _ratio(report: PlanReport) -> float:
     return report.plan.predicted_makespan_seconds / bound if bound > 0 else 1.0
 
 
+def _overhead(report: PlanReport) -> dict[str, object]:
+    costs = report.costs
+    if costs is None:
+        return {
+            "per_test_overhead_seconds": report.overheads.per_test,
+            "per_shard_overhead_seconds": report.overheads.per_shard,
+        }
+    return {
+        "per_test_overhead_seconds": costs.per_test,
+        "per_shard_overhead_seconds": costs.startup,
+        "module_costs_learned": costs.learned,
+        "module_costs_seconds": round(
+            sum(s for _, s in costs.modules) if costs.modules else costs.default_module, 3
+        ),
+        "overhead_source": costs.how,
+    }
+
+
 def summary_json(report: PlanReport, out: Path) -> dict[str, object]:
     plan = report.plan
+    bounds = report.bounds
     return {
         "plan": str(out),
         "shards": [
@@ -68,17 +87,43 @@ def summary_json(report: PlanReport, out: Path) -> dict[str, object]:
         ],
         "predicted_makespan_seconds": round(plan.predicted_makespan_seconds, 3),
         "lower_bound_seconds": round(plan.lower_bound_seconds, 3),
+        "grouped_lower_bound_seconds": round(bounds.grouped, 3),
+        "test_lower_bound_seconds": round(bounds.test_level, 3),
+        "floor_seconds": round(bounds.floor, 3),
         "ratio_to_bound": round(_ratio(report), 4),
         "estimates": dict(report.counts),
         "history_files": report.history_files,
-        "per_test_overhead_seconds": report.overheads.per_test,
-        "per_shard_overhead_seconds": report.overheads.per_shard,
+        **_overhead(report),
         "inputs_digest": plan.inputs_digest,
     }
 
 
+def _overhead_line(report: PlanReport) -> str:
+    costs = report.costs
+    if costs is None:
+        learned = report.overheads.learned_from
+        how = (
+            f"learned from {learned} suite(s)"
+            if learned
+            else "none learned: no suite time in the history (give --shard-overhead)"
+        )
+        return (
+            f"overhead: {report.overheads.per_test * 1000:.2f} ms per test, "
+            f"{report.overheads.per_shard:.1f} s per shard ({how})"
+        )
+    if costs.modules:
+        collection = f"{sum(s for _, s in costs.modules):.1f} s over {len(costs.modules)} files"
+    else:
+        collection = f"{costs.default_module:.3f} s per file"
+    return (
+        f"overhead: start-up {costs.startup:.1f} s per shard, collection {collection}, "
+        f"{costs.per_test * 1000:.2f} ms per test ({costs.how})"
+    )
+
+
 def summary_text(report: PlanReport, out: Path) -> str:
     plan = report.plan
+    bounds = report.bounds
     total = sum(len(s.tests) for s in plan.shards_detail)
     counts = report.counts
     estimated = counts.get("siblings", 0) + counts.get("dir", 0) + counts.get("median", 0)
@@ -94,10 +139,7 @@ def summary_text(report: PlanReport, out: Path) -> str:
             f"estimates: {counts.get('exact', 0)} matched, {estimated} estimated from similar "
             f"tests, {counts.get('default', 0)} with no history (1 s each)"
         ),
-        (
-            f"overhead: {report.overheads.per_test * 1000:.2f} ms per test, "
-            f"{report.overheads.per_shard:.1f} s per shard"
-        ),
+        _overhead_line(report),
         "",
         f"{'shard':>5}  {'tests':>7}  {'predicted':>10}",
     ]
@@ -109,5 +151,13 @@ def summary_text(report: PlanReport, out: Path) -> str:
     lines.append(
         f"longest shard {plan.predicted_makespan_seconds:.1f}s, lower bound "
         f"{plan.lower_bound_seconds:.1f}s (ratio {_ratio(report):.3f})"
+    )
+    grouping = "pieces" if plan.group_by.value == "auto" else f"{plan.group_by.value} groups"
+    floor = bounds.floor
+    lines.append(
+        f"lower bounds: {bounds.grouped:.1f}s with these {grouping}, {bounds.test_level:.1f}s "
+        f"test by test; physical floor {floor:.1f}s (start-up {bounds.startup:.1f}s + "
+        f"{bounds.total:.1f}s / {plan.shards}), predicted "
+        f"{plan.predicted_makespan_seconds / floor if floor > 0 else 1.0:.3f} x floor"
     )
     return "\n".join(lines)

@@ -107,6 +107,30 @@ def test_split_with_real_pytest_discovery_and_history(
     )
 
 
+def test_default_auto_plan_records_split_discover_args_and_says_how_overhead_was_found(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(project)
+    # one flag value holding two arguments is split like the yaml and environment forms
+    argv = ["--shards", "2", "--junit", "previous", "--out", "plan"]
+    assert main([*argv, "--discover-args", "tests/db 'tests/api'"]) == 0
+    out = capsys.readouterr().out
+    plan = json.loads((project / "plan" / "plan.json").read_text())
+    assert plan["group_by"] == "auto"
+    assert plan["discover_args"] == ["tests/db", "tests/api"]
+    planned = [t for s in plan["shards_detail"] for t in s["tests"]]
+    assert len(planned) == 15  # tests/test_new.py is outside the discovery arguments
+    assert "test by test" in out
+    assert "physical floor" in out
+    # the history has suite times but no recorded collection times: estimated, and said so
+    assert "estimated from the suite time" in out
+    assert main([*argv, "--format", "json", "--discover-args", "tests/db tests/api"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["module_costs_learned"] is False
+    assert summary["floor_seconds"] <= summary["predicted_makespan_seconds"]
+    assert summary["test_lower_bound_seconds"] <= summary["predicted_makespan_seconds"]
+
+
 def test_index_prints_only_that_shards_ids(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -156,6 +180,7 @@ def test_tests_from_a_plain_list(project: Path, monkeypatch: pytest.MonkeyPatch)
         "tests/db/test_pool.py::test_pool_0\ntests/api/test_orders.py::TestFlow::test_step_5\n"
     )
     argv = ["--shards", "2", "--tests-from", "ids.txt", "--junit", "previous", "--out", "plan"]
+    argv += ["--group-by", "file"]  # the per-test/per-shard overhead model (auto: below)
     assert main([*argv, "--test-overhead", "0"]) == 0
     plan = json.loads((project / "plan" / "plan.json").read_text())
     assert plan["unknown_tests"] == []

@@ -57,6 +57,25 @@ def test_round_trip(tmp_path: Path) -> None:
     assert (tmp_path / "shard-1.txt").read_text() == "tests/test_b.py::test_two\n"
 
 
+def test_discover_args_round_trip_and_absent_in_old_plans(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    plan = replace(make_plan(), discover_args=("--pyargs", "pkg", "-k", "not slow"))
+    write_plan(plan, tmp_path)
+    data = json.loads((tmp_path / "plan.json").read_text())
+    assert data["discover_args"] == ["--pyargs", "pkg", "-k", "not slow"]
+    assert read_plan(tmp_path).discover_args == ("--pyargs", "pkg", "-k", "not slow")
+    write_plan(replace(plan, discover_args=()), tmp_path)
+    assert read_plan(tmp_path).discover_args == ()
+    write_plan(make_plan(), tmp_path)  # not recorded: an older plan
+    assert "discover_args" not in json.loads((tmp_path / "plan.json").read_text())
+    assert read_plan(tmp_path).discover_args is None
+    data["discover_args"] = "--pyargs pkg"
+    (tmp_path / "plan.json").write_text(json.dumps(data))
+    with pytest.raises(BadInputError, match="discover_args"):
+        read_plan(tmp_path)
+
+
 def test_design_fields_present_and_sorted(tmp_path: Path) -> None:
     write_plan(make_plan(), tmp_path)
     text = (tmp_path / "plan.json").read_text()

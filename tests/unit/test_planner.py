@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from paratest_split.errors import BadInputError, UsageError
-from paratest_split.model import Estimate, EstimateSource, GroupBy, TestItem
+from paratest_split.model import Estimate, EstimateSource, GroupBy, ShardCosts, TestItem
 from paratest_split.plan_inputs import read_test_list
-from paratest_split.planner import PlanOptions, build_plan
+from paratest_split.planner import PlanOptions, build_plan, build_plan_bounds
 
 
 def items_and_estimates(
@@ -180,3 +180,62 @@ def test_unusable_weights_are_a_usage_error_naming_the_overflow(
     items, est = items_and_estimates({**SPEC, "tests/d.py::bad": seconds})
     with pytest.raises(UsageError, match="predicted durations overflow"):
         build_plan(items, est, options(per_test_overhead=overhead))
+
+
+def auto_options(costs: ShardCosts, shards: int = 2) -> PlanOptions:
+    return options(
+        shards=shards,
+        group_by=GroupBy.AUTO,
+        costs=costs,
+        per_test_overhead=costs.per_test,
+        per_shard_overhead=costs.startup,
+    )
+
+
+def _files(tests: tuple[str, ...]) -> set[str]:
+    return {t.split("::")[0] for t in tests}
+
+
+def test_auto_keeps_files_whole_when_collection_is_dear() -> None:
+    # 4 files of 2 x 1 s tests, each costing 3 s to collect: splitting a file pays it twice
+    spec = {f"f{i}.py::t{j}": 1.0 for i in range(4) for j in range(2)}
+    items, est = items_and_estimates(spec)
+    costs = ShardCosts(startup=2.0, default_module=3.0)
+    plan, bounds = build_plan_bounds(items, est, auto_options(costs))
+    assert [len(_files(s.tests)) for s in plan.shards_detail] == [2, 2]
+    assert all(s.predicted_seconds == 2.0 + 2 * (3.0 + 2.0) for s in plan.shards_detail)
+    assert bounds.floor == 2.0 + (8.0 + 12.0) / 2
+    assert plan.lower_bound_seconds == bounds.test_level
+    every = sorted(t for s in plan.shards_detail for t in s.tests)
+    assert every == sorted(spec)
+
+
+def test_auto_splits_a_file_bigger_than_a_shards_share() -> None:
+    # one file holds 80% of the time (scipy's test_64bit is 30% of its suite)
+    spec = {f"big.py::t{j:02d}": 1.0 for j in range(16)}
+    spec.update({f"small{i}.py::t": 1.0 for i in range(4)})
+    items, est = items_and_estimates(spec)
+    costs = ShardCosts(startup=1.0, default_module=0.5)
+    plan, bounds = build_plan_bounds(items, est, auto_options(costs, shards=4))
+    holding_big = [s for s in plan.shards_detail if "big.py" in _files(s.tests)]
+    assert len(holding_big) >= 3
+    whole = build_plan(items, est, options(shards=4, group_by=GroupBy.FILE))
+    assert plan.predicted_makespan_seconds < whole.predicted_makespan_seconds - 8
+    assert plan.predicted_makespan_seconds <= bounds.floor * 1.15
+    # pieces of a file are contiguous runs of ids (classes and parameters stay together)
+    for shard in holding_big:
+        mine = sorted(t for t in shard.tests if t.startswith("big.py"))
+        numbers = [int(t[-2:]) for t in mine]
+        assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def test_auto_is_deterministic_and_records_discover_args() -> None:
+    spec = {f"m{i % 9}.py::t{i}": (i * 37 % 11) + 0.5 for i in range(80)}
+    items, est = items_and_estimates(spec)
+    costs = ShardCosts(startup=1.0, modules=(("m1.py", 4.0), ("m2.py", 9.0)), default_module=1.0)
+    base = auto_options(costs, shards=3)
+    first = build_plan(items, est, base)
+    again = build_plan(list(reversed(items)), est, base)
+    assert first == again
+    other = build_plan(items, est, auto_options(ShardCosts(startup=1.0), shards=3))
+    assert other.inputs_digest != first.inputs_digest

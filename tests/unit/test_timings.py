@@ -6,7 +6,13 @@ import pytest
 
 from paratest_split.matching import module_of
 from paratest_split.model import EstimateSource, SuiteSummary, TestItem
-from paratest_split.timings import Estimator, learn_overheads
+from paratest_split.timings import (
+    DEFAULT_STARTUP,
+    RUN_OVERHEAD,
+    Estimator,
+    learn_costs,
+    learn_overheads,
+)
 
 
 @dataclass(frozen=True)
@@ -164,3 +170,52 @@ def test_overheads_of_per_class_suites_are_not_per_shard() -> None:
     # Surefire: many suites per report; the fixed part is per class, not per shard
     suites = [suite(n, 0.5, "TEST-all.xml") for n in (2, 5, 9)]
     assert learn_overheads(suites).per_shard == 0.0
+
+
+def test_overheads_ignore_suites_with_untimed_cases() -> None:
+    # issue 11: a case with a NaN or missing time has its real time in the suite's time, not
+    # in case_time; counting it as 0 s turned it into "overhead" (0 -> 50 ms per test)
+    good = suite(100, 0.0, "a.xml")
+    nan = SuiteSummary(name="pytest", time=7.0, cases=100, case_time=1.0, source="b.xml", untimed=1)
+    assert learn_overheads([good, nan]) == learn_overheads([good])
+    assert learn_overheads([nan]).learned_from == 0
+
+
+def test_costs_learned_from_the_plugins_properties() -> None:
+    properties = {
+        "paratest.startup": "1.5",
+        "paratest.collect": "4.0",  # 3.5 s in files, 0.5 s in directories and conftests
+        "paratest.collect:tests/test_a.py": "3.0",
+        "paratest.collect:tests/test_b.py": "0.5",
+        "other": "x",
+    }
+    serial = SuiteSummary(name="pytest", time=15.0, cases=1000, case_time=10.0, source="h.xml")
+    costs = learn_costs([("h.xml", properties)], [serial], files=2)
+    assert costs.learned
+    assert costs.startup == pytest.approx(1.5 + 0.5 + RUN_OVERHEAD)
+    assert costs.module_costs() == {"tests/test_a.py": 3.0, "tests/test_b.py": 0.5}
+    assert costs.default_module == pytest.approx(1.75)
+    assert costs.per_test == pytest.approx(0.001)  # (15 - 4 - 10) s over 1000 cases
+    assert "learned" in costs.how
+
+
+def test_costs_estimated_from_one_serial_suite_time() -> None:
+    serial = SuiteSummary(name="pytest", time=30.0, cases=1000, case_time=20.0, source="h.xml")
+    costs = learn_costs([("h.xml", {})], [serial], files=19)
+    assert not costs.learned
+    assert costs.per_test == pytest.approx(0.0005)
+    assert costs.default_module == pytest.approx((10.0 - 0.5) / 19)
+    assert costs.startup == DEFAULT_STARTUP + RUN_OVERHEAD
+    assert "estimated" in costs.how
+
+
+def test_costs_never_silently_zero() -> None:
+    untimed = SuiteSummary(
+        name="pytest", time=30.0, cases=10, case_time=1.0, source="h.xml", untimed=2
+    )
+    for suites in ([], [untimed]):
+        costs = learn_costs([], suites, files=3)
+        assert costs.startup == DEFAULT_STARTUP + RUN_OVERHEAD
+        assert costs.default_module == 0.0
+        assert "assumed" in costs.how
+        assert "unknown" in costs.how
