@@ -32,6 +32,7 @@ names that copy in the error, so results already computed are never lost silentl
 from __future__ import annotations
 
 import bisect
+import contextlib
 import gzip
 import os
 import re
@@ -375,7 +376,12 @@ class ReportWriter:
             if path.is_dir():
                 raise IsADirectoryError(21, "is a directory")
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, spool_name = tempfile.mkstemp(prefix=".spool-", suffix=TEMP_SUFFIX, dir=path.parent)
+            if keep_on_error:  # the spool must outlive a full target device: keep it apart
+                fd, spool_name = tempfile.mkstemp(prefix="paratest-spool-", suffix=TEMP_SUFFIX)
+            else:
+                fd, spool_name = tempfile.mkstemp(
+                    prefix=".spool-", suffix=TEMP_SUFFIX, dir=path.parent
+                )
         except OSError as exc:
             if not keep_on_error:
                 raise _cannot_write(path, flag, exc, None) from None
@@ -429,9 +435,22 @@ class ReportWriter:
             self._current = target
             self._chunk_start = self._position
         start = self._position
-        self._spool.write(data)
+        try:
+            self._spool.write(data)
+        except OSError as exc:  # e.g. the device is full: say so, leave no spool behind
+            raise self._spool_failed(exc) from None
         self._position += len(data)
         return start
+
+    def _spool_failed(self, exc: OSError) -> UsageError:
+        self._discard()
+        return _cannot_write(self.path, self.flag, exc, None)
+
+    def _flush_spool(self) -> None:
+        try:
+            self._spool.flush()
+        except OSError as exc:
+            raise self._spool_failed(exc) from None
 
     def exclude(self, start: int, end: int) -> None:
         """Leave spool bytes [start, end) (whole cases) out of the report."""
@@ -440,7 +459,7 @@ class ReportWriter:
 
     def read_raw(self, start: int, end: int) -> bytes:
         """Spool bytes [start, end), e.g. a case to fold with later results."""
-        self._spool.flush()
+        self._flush_spool()
         return self._pread(end - start, start)
 
     def _pread(self, size: int, offset: int) -> bytes:
@@ -476,7 +495,7 @@ class ReportWriter:
         if self._closed:
             return self.totals
         self._end_chunk()
-        self._spool.flush()
+        self._flush_spool()
         totals = Totals()
         for suite in self._suites.values():
             totals.add(suite.totals)
@@ -569,9 +588,16 @@ class ReportWriter:
             start += len(block)
 
     def _discard(self) -> None:
+        """Close and remove the spool, even when closing fails (its last buffer cannot be
+        flushed to a full device): a `.part` file must not be left behind."""
         self._closed = True
-        self._spool.close()
-        self._spool_path.unlink(missing_ok=True)
+        try:
+            self._spool.close()
+        except OSError:
+            with contextlib.suppress(OSError, ValueError):  # ValueError: it is closed already
+                os.close(self._spool.fileno())
+        finally:
+            self._spool_path.unlink(missing_ok=True)
 
     def abort(self) -> None:
         """Drop everything written so far; the target file is not touched."""
