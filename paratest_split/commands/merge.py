@@ -18,6 +18,7 @@ from paratest_split.errors import ExitCode, Interrupted, ParatestError, UsageErr
 from paratest_split.junit.merge import MergeResult, merge_reports
 from paratest_split.manifest import read_plan
 from paratest_split.model import Plan
+from paratest_split.report.annotations import ANNOTATORS
 from paratest_split.report.html import render_html
 from paratest_split.report.summary import render_json, render_markdown, render_text
 from paratest_split.store import store_problem, store_report
@@ -47,6 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--html", metavar="FILE", help="also write a self-contained HTML page with a shard timeline"
+    )
+    parser.add_argument(
+        "--annotate",
+        choices=sorted(ANNOTATORS),
+        help="also print the failures for the CI's own view: github (::error workflow commands), "
+        "buildkite (Markdown for `buildkite-agent annotate`)",
     )
     parser.add_argument(
         "--store",
@@ -205,6 +212,8 @@ def _handle(ctx: Context) -> int:
         _write(ctx.args.summary_md, "--summary-md", render_markdown(result), ctx)
     if ctx.args.html:
         _write(ctx.args.html, "--html", render_html(result), ctx)
+    if ctx.args.annotate:
+        ctx.stdout.write(ANNOTATORS[ctx.args.annotate](result))
     if history is not None:
         return _store(out, history, result, ctx)
     return int(result.exit_code)
