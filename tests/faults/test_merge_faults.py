@@ -3,6 +3,7 @@ pass over with a warning line and exit 0."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -108,3 +109,43 @@ def test_a_symlinked_report_is_one_build_of_history(three: Path) -> None:
     assert len(data["sources"]) == 3, data["sources"]
     builds = {row["builds"] for row in data["rows"]}
     assert builds == {1}, builds
+
+
+def _bomb(path: Path, megabytes: int) -> Path:
+    """A gzip'd report of one case repeated: ~340x expansion, like the one users met."""
+    case = b'<testcase classname="tests.test_a" name="test_x" time="0.010"/>'
+    block = case * 16000  # 1 MB
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+        packed.write(b'<testsuite name="bomb">')
+        for _ in range(megabytes):
+            packed.write(block)
+        packed.write(b"</testsuite>")
+    return path
+
+
+def test_gzip_bomb_in_history_is_refused_quickly(three: Path) -> None:
+    _bomb(three / "history.xml.gz", 100)
+    result = paratest(
+        ["--shards", "2", "--discover", "pytest", "--junit", "history.xml.gz", "--out", "p"],
+        three,
+    )
+    no_traceback(result)
+    assert result.returncode == 10, result.stderr
+    assert "history.xml.gz: gzip data expands more than 200x" in result.stderr
+    # (this file took ~9 s and planned from 1.6M duplicate cases before; 600 MB took 51 s)
+    skipped = paratest(
+        [
+            "--shards",
+            "2",
+            "--discover",
+            "pytest",
+            "--junit",
+            "history.xml.gz",
+            "--out",
+            "p",
+            "--skip-bad-reports",
+        ],
+        three,
+    )
+    assert skipped.returncode == 0, skipped.stderr  # left out on request, said so
+    assert "gzip data expands" in skipped.stderr
