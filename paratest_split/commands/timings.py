@@ -28,6 +28,17 @@ from paratest_split.report.timings import (
 HELP = "show per-test/class/file durations known from history (median, builds, spread)"
 
 
+def _row_limit(text: str) -> int:
+    """--limit: a whole number >= 0 (argparse names the flag in its error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be >= 0 (0 shows every row)")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "results",
@@ -49,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--limit",
-        type=int,
+        type=_row_limit,
         default=50,
         metavar="N",
         help="show at most N rows (0: all; default 50)",

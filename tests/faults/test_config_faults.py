@@ -57,3 +57,11 @@ def test_good_config_still_plans(three: Path) -> None:
     result = paratest(SPLIT, three)
     assert result.returncode == 0, result.stderr
     assert (three / "plan" / "plan.json").is_file()
+
+
+@pytest.mark.parametrize("value", ["-1", "x"])
+def test_timings_limit_must_be_a_count(three: Path, value: str) -> None:
+    result = paratest(["timings", "--limit", value], three)
+    no_traceback(result)
+    assert result.returncode == 4, result.stderr
+    assert "argument --limit" in result.stderr
