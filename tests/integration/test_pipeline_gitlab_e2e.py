@@ -11,6 +11,7 @@ The jobs use this checkout's paratest-split through `--install` (the venv's bin 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from paratest_split import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ("gitlab-ci-local", "rsync", "git")
+BROKEN = Path("tests") / "test_zz_broken.py"
 
 
 def _example_project() -> Path:
@@ -38,11 +40,11 @@ HOOKS = (
 )
 
 
-def _run_pipeline(
+def _project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, failing_test: bool = False
-) -> tuple[Path, str, int, list[str]]:
-    """Copy the example project (with hooks), generate .gitlab-ci.yml, run it:
-    (project, log, gitlab-ci-local's exit code, the hook log's lines)."""
+) -> tuple[Path, Path]:
+    """Copy the example project (with hooks), generate .gitlab-ci.yml, commit it:
+    (project, the hook log)."""
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"{', '.join(missing)} not installed: .ci/run installs them")
@@ -65,7 +67,7 @@ def _run_pipeline(
     with (project / "paratest.yaml").open("a", encoding="utf-8") as config:
         config.write(HOOKS.replace("{log}", str(hook_log)))
     if failing_test:
-        (project / "tests" / "test_zz_broken.py").write_text(
+        (project / BROKEN).write_text(
             "def test_broken() -> None:\n    assert False\n", encoding="utf-8"
         )
     monkeypatch.chdir(project)
@@ -87,14 +89,24 @@ def _run_pipeline(
         )
         == 0
     )
+    _git(project, ["init", "-q"])
+    _commit(project)
+    _git(project, ["remote", "add", "origin", "https://gitlab.example.com/group/project.git"])
+    return project, hook_log
+
+
+def _git(project: Path, argv: list[str]) -> None:
     git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
-    for argv in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["commit", "-qm", "example"],
-        ["remote", "add", "origin", "https://gitlab.example.com/group/project.git"],
-    ):
-        subprocess.run([*git, *argv], cwd=project, check=True, capture_output=True)
+    subprocess.run([*git, *argv], cwd=project, check=True, capture_output=True)
+
+
+def _commit(project: Path) -> None:
+    _git(project, ["add", "-A"])
+    _git(project, ["commit", "-qm", "change", "--allow-empty"])
+
+
+def _gitlab_ci_local(project: Path) -> tuple[str, int]:
+    """One pipeline, as GitLab would run it: (gitlab-ci-local's output, its exit code)."""
     result = subprocess.run(
         [
             "gitlab-ci-local",
@@ -108,8 +120,21 @@ def _run_pipeline(
         timeout=600,
         check=False,
     )
-    hooks = hook_log.read_text(encoding="utf-8").splitlines() if hook_log.exists() else []
-    return project, result.stdout + result.stderr, result.returncode, hooks
+    return result.stdout + result.stderr, result.returncode
+
+
+def _hooks(hook_log: Path) -> list[str]:
+    return hook_log.read_text(encoding="utf-8").splitlines() if hook_log.exists() else []
+
+
+def _run_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, failing_test: bool = False
+) -> tuple[Path, str, int, list[str]]:
+    """Copy the example project (with hooks), generate .gitlab-ci.yml, run it:
+    (project, log, gitlab-ci-local's exit code, the hook log's lines)."""
+    project, hook_log = _project(tmp_path, monkeypatch, failing_test=failing_test)
+    log, code = _gitlab_ci_local(project)
+    return project, log, code, _hooks(hook_log)
 
 
 def _builds(project: Path) -> Path:
@@ -162,3 +187,53 @@ def test_gitlab_teardown_runs_when_a_shard_failed(
     ], log[-4000:]
     merged = builds / "merge" / "junit.xml"
     assert "test_broken" in merged.read_text(encoding="utf-8")
+
+
+def _job_lines(log: str, job: str) -> list[str]:
+    """What `job` printed, from gitlab-ci-local's output (`<job, padded> > <line>`)."""
+    line = re.compile(rf"^{re.escape(job)} +> (.*)$")
+    return [m.group(1) for m in map(line.match, log.splitlines()) if m]
+
+
+def _history_line(log: str) -> str:
+    return next(li for li in _job_lines(log, "plan") if li.startswith("history:"))
+
+
+def _shard_times(log: str) -> list[tuple[float, float]]:
+    """(predicted s, actual s) per shard from the merge job's table."""
+    rows = []
+    for line in _job_lines(log, "merge"):
+        cells = line.split()
+        if len(cells) == 7 and cells[0].isdigit():
+            rows.append((float(cells[2]), float(cells[3])))
+    return rows
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_gitlab_next_pipeline_plans_from_the_history_of_a_red_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pipeline 1 fails (a broken test); its merge job still saves the cache. Pipeline 2 (the
+    test fixed) plans every test from pipeline 1's timings."""
+    project, hook_log = _project(tmp_path, monkeypatch, failing_test=True)
+    capsys.readouterr()
+    first, code = _gitlab_ci_local(project)
+    assert code != 0, first[-4000:]
+    assert "FAIL  merge" in first, first[-4000:]
+    assert _history_line(first).startswith("history: 0 report file(s)"), first[-4000:]
+    merged = _builds(project) / "merge" / "junit.xml"
+    ran = len(list(etree.parse(str(merged)).getroot().iter("testcase")))
+    (project / BROKEN).unlink()
+    _commit(project)
+    second, code = _gitlab_ci_local(project)
+    assert code == 0, second[-4000:]
+    history = _history_line(second)
+    planned = ran - 1  # the broken test is gone
+    assert history.startswith(f"history: 1 report file(s), {ran} known cases"), history
+    assert f"estimates: {planned} matched" in history, history
+    times = _shard_times(second)
+    assert len(times) == 3, second[-4000:]
+    with capsys.disabled():
+        print(f"\n{history}\npredicted vs actual per shard: {times}")
+    assert _hooks(hook_log).count(f"setup 3 {_builds(project) / 'plan'}") == 2
