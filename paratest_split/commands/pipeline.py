@@ -8,7 +8,7 @@ from pathlib import Path
 
 from paratest_split.commands import Context
 from paratest_split.errors import BadInputError, ExitCode, UsageError
-from paratest_split.render import RENDERERS, render_settings
+from paratest_split.render import RENDERERS, history_note, render_settings
 
 HELP = "print a ready CI configuration: " + ", ".join(RENDERERS)
 
@@ -60,6 +60,9 @@ def handle(ctx: Context) -> int:
     if ctx.args.shards_from_plan:
         settings = settings.replace(shards=shards_from_plan(ctx.cwd / ctx.args.shards_from_plan))
     text = render_settings(ctx.args.target, settings)
+    note = history_note(ctx.args.target, settings)
+    if note is not None and not ctx.args.check:
+        ctx.info(note)
     if ctx.args.check:
         path = ctx.cwd / ctx.args.check
         try:

@@ -27,6 +27,7 @@ __all__ = [
     "RENDERERS",
     "PipelineSpec",
     "Renderer",
+    "history_note",
     "render",
     "render_settings",
     "resolve_style",
@@ -91,6 +92,21 @@ def _render(renderer: Renderer, spec: PipelineSpec, style: str) -> str:
             "setup_workspace/teardown_workspace"
         )
     return renderer.render(spec, style)
+
+
+# Targets whose builds hand no files on to the next build: the history must live in a
+# directory that persists (`render.gocd.persistent_history_note`).
+NO_HANDOVER = {"gocd": "GoCD", "bamboo": "Bamboo"}
+
+
+def history_note(target: str, settings: Settings) -> str | None:
+    """What `pipeline` says on stderr when the file it wrote cannot hand the timing history to
+    the next build as configured (a relative history_dir on GoCD or Bamboo), else None."""
+    ci = NO_HANDOVER.get(target)
+    if ci is None or settings.history_dir.startswith("/"):
+        return None
+    lines = gocd.persistent_history_note(spec_from_settings(settings), ci)
+    return f"note: {ci} does not pass files from one build to the next: " + " ".join(lines)
 
 
 def render_settings(target: str, settings: Settings) -> str:

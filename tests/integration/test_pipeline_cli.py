@@ -111,3 +111,21 @@ def test_once_per_plan_hooks_stay_out_of_the_shard_jobs(
     assert next(i for i, li in enumerate(merge) if "make shared-down" in li) > next(
         i for i, li in enumerate(merge) if "paratest-split merge" in li
     )
+
+
+@pytest.mark.parametrize("target", ["gocd", "bamboo"])
+def test_cis_without_a_handover_say_where_to_keep_the_history(
+    project: Path,
+    target: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["pipeline", target]) == 0
+    err = capsys.readouterr().err
+    assert "does not pass files from one build to the next" in err
+    assert "history_dir: /mnt/ci/paratest/history" in err
+    monkeypatch.setenv("PARATEST_HISTORY_DIR", "/mnt/ci/paratest/history")
+    assert cli.main(["pipeline", target]) == 0
+    assert capsys.readouterr().err == ""
+    assert cli.main(["pipeline", "github"]) == 0
+    assert capsys.readouterr().err == ""
