@@ -565,6 +565,49 @@ def substitute_shell(
     return _fill(command, values, quote=True, leave=leave, variables=variables)
 
 
+# Any `{identifier}` not right after a `$` (`${HOME}` is the shell's): a placeholder, or a typo
+# of one. `awk '{print}'`, `{a,b}`, `{}` and `{ cmd; }` are not identifiers in braces.
+_ANY_NAME = re.compile(r"(?<!\$)\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Where a hook's unknown `{name}` is shell text the shell passes on unchanged: our mistake to
+# leave it so. Inside '...' (an awk or jq program), a quoted here-document, a comment, after a
+# backslash or in a `${...}` word it is left alone: there it is meant literally.
+_CHECKED_KINDS = frozenset({BARE, DOUBLE, HEREDOC})
+_NO_HOOK_VALUE = {
+    "tests": "test ids reach a hook only through {tests_file} (a file, one id a line)",
+}
+
+
+def check_hook(setting: str, command: str, values: Mapping[str, str]) -> None:
+    """UsageError (one line naming `setting` and the placeholder) when hook `command` names a
+    placeholder that has no value in `values` (`{shard}` in a once-per-plan hook), `{tests}`
+    (a test command's placeholder), or an unknown `{name}` where the shell would pass it on
+    literally (not inside '...': awk and jq programs live there)."""
+    if "{" not in command:
+        return
+    contexts = shell_contexts(command, _ANY_NAME)
+    for match in _ANY_NAME.finditer(command):
+        name = match.group(1)
+        kind = contexts[match.start()].kind
+        if kind == COMMENT:
+            continue
+        if name in PLACEHOLDERS:
+            if name not in values:
+                raise UsageError(
+                    f"{setting}: placeholder {{{name}}} has no value here: {command!r}"
+                )
+        elif name in _NO_HOOK_VALUE:
+            raise UsageError(
+                f"{setting}: placeholder {{{name}}} has no value in a hook "
+                f"({_NO_HOOK_VALUE[name]}): {command!r}"
+            )
+        elif kind in _CHECKED_KINDS:
+            known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+            raise UsageError(
+                f"{setting}: unknown placeholder {{{name}}} (known: {known}; inside '...' it "
+                f"is left as written): {command!r}"
+            )
+
+
 def substitute_arg(arg: str, values: Mapping[str, str], *, leave: Collection[str] = ()) -> str:
     """Replace known placeholders inside one argv item, verbatim (no shell involved)."""
     return _fill(arg, values, quote=False, leave=leave)

@@ -71,16 +71,28 @@ class RetryDecision:
     reason: str
 
 
-def decide(policy: RetryPolicy, *, failed: int, total: int, attempts_done: int) -> RetryDecision:
-    """Whether to re-run `failed` tests after `attempts_done` attempts of a `total`-test shard."""
-    if failed == 0:
+def decide(
+    policy: RetryPolicy, *, failed: int, total: int, attempts_done: int, not_run: int = 0
+) -> RetryDecision:
+    """Whether to re-run `failed` tests (and `not_run` ones) after `attempts_done` attempts of
+    a `total`-test shard.
+
+    `not_run`: tests a crash of their runner kept from running (the test it crashed on is one
+    of `failed`). They are re-run within the same budget but are no failures of their own, so
+    they never count towards `max_fraction`: one crashing test must not make a shard "broken".
+    """
+    rerun = failed + not_run
+    if rerun == 0:
         return RetryDecision(retry=False, reason="nothing failed")
+    what = f"{failed} failed" + (f", {not_run} not run" if not_run else "")
     if policy.retries == 0:
-        return RetryDecision(retry=False, reason=f"{failed} failed (no retries)")
+        return RetryDecision(retry=False, reason=f"{what} (no retries)")
     if attempts_done > policy.retries:
         return RetryDecision(
             retry=False,
-            reason=f"{failed} still failing after {policy.retries} retr"
+            reason=f"{failed} still failing"
+            + (f", {not_run} not run," if not_run else "")
+            + f" after {policy.retries} retr"
             + ("y" if policy.retries == 1 else "ies"),
         )
     if failed > ALWAYS_RETRY_UP_TO and total > 0 and failed / total > policy.max_fraction:
@@ -90,8 +102,11 @@ def decide(policy: RetryPolicy, *, failed: int, total: int, attempts_done: int) 
             f"{policy.max_fraction:.0%} max-retry-fraction): the build looks broken, not flaky; "
             "not retrying",
         )
+    if not_run:
+        tests = f"{failed} failed and {not_run} not run test{'s' if not_run != 1 else ''}"
+    else:
+        tests = f"{failed} failed test{'s' if failed != 1 else ''}"
     return RetryDecision(
         retry=True,
-        reason=f"retrying {failed} failed test{'s' if failed != 1 else ''} "
-        f"(attempt {attempts_done + 1} of {policy.retries + 1})",
+        reason=f"retrying {tests} (attempt {attempts_done + 1} of {policy.retries + 1})",
     )

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from paratest_split.placeholders import HOOKS, SHELL, hook_env, substitute_shell
+from paratest_split.placeholders import HOOKS, SHELL, check_hook, hook_env, substitute_shell
 from paratest_split.runner.process import ProcessResult, run_process
 
 
@@ -52,12 +52,15 @@ def run_hook(
     (`substitute_shell`; `PTS_<NAME>` variables hold the values for the places where only a
     variable reference is safe).
 
+    A placeholder without a value, `{tests}` or an unknown `{name}` is a UsageError naming the
+    hook (`placeholders.check_hook`), raised before anything runs.
     Teardowns should be called without `stop`/`deadline`: they run even after an interruption.
     The hook's process group is not killed when the shell exits, so a setup hook may start a
     background service for the tests.
     """
     if hook not in HOOKS:
         raise ValueError(f"unknown hook {hook!r}")
+    check_hook(hook, command, values)
     text = substitute_shell(command, values)
     started = time.monotonic()
     if deadline is not None and started >= deadline:

@@ -16,6 +16,21 @@ the shard (exit 12). A ParatestError (a plugin's own, or any exception of a plug
 turned into a PluginError naming it) stops the shard too: teardowns run, the report lists every
 test that did not run as an error, the exit code is the error's (11 for a plugin).
 
+Before any hook runs, every hook's placeholders are checked (`placeholders.check_hook`): one
+without a value here, `{tests}` or an unknown `{name}` is a usage error (exit 4). A runner that
+cannot run any test is not "all tests failed": the user's COMMAND that does not start is a
+usage error (exit 4), pytest that cannot load our plugin (another interpreter first on PATH) a
+plugin error (exit 11), pytest refusing its command line a usage error; the tests are reported
+as not run. A SIGTERM/SIGINT (`stop`) at any time, also while the teardowns run (they still run
+to their end, within `teardown_timeout`), makes the shard interrupted (exit 2).
+
+A runner that dies without its report (a segfault, `os._exit`, SIGKILL) loses nothing it
+reported on the way: the live progress (`PYTEST_PARATEST_PROGRESS`) gives the verdicts of the
+tests that finished, the test that was running gets an error naming the crash (with the
+runner's last output), the tests it did not reach are "not run". Those are re-run within the
+retry budget but are no failures for `--max-retry-fraction`; a test that crashed its runner
+runs alone on later attempts, so a test that always crashes does not take the others down.
+
 Verdicts come from the runner's JUnit report. An invocation with no report (a COMMAND that
 names no `{junit}`, a `files` test run as its own program) gives each of its tests its exit
 code: 0 passed, anything else failed. The report's suites carry `paratest.attempt`: the CI
@@ -26,24 +41,33 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
+import shlex
 import shutil
+import signal
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TypeVar
 
 from paratest_split import ci
 from paratest_split.config import Settings
 from paratest_split.discovery.base import Discoverer, RunRequest
 from paratest_split.discovery.files import no_junit_warning
-from paratest_split.errors import BadInputError, ExitCode, ParatestError, PluginError
+from paratest_split.errors import BadInputError, ExitCode, ParatestError, PluginError, UsageError
 from paratest_split.junit.writer import write_report
 from paratest_split.manifest import item_map
 from paratest_split.model import Attempt, CaseResult, Invocation, Outcome, Plan, TestItem
-from paratest_split.placeholders import RUNNER_PLACEHOLDERS, substitute_argv, substitute_shell
+from paratest_split.placeholders import (
+    HOOKS,
+    RUNNER_PLACEHOLDERS,
+    check_hook,
+    substitute_argv,
+    substitute_shell,
+)
 from paratest_split.retry import RetryPolicy, decide, fold
 from paratest_split.runner import events as ev
 from paratest_split.runner.hooks import HookResult, run_hook
@@ -61,6 +85,11 @@ from paratest_split.runner.results import (
 PROGRESS_ENV = "PYTEST_PARATEST_PROGRESS"
 NO_RESULT = "no result: the runner crashed or did not run it"
 SUITE = "paratest-split"
+PYTEST_USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR (pytest is not imported here)
+# pytest's words when the interpreter it runs in cannot import our plugin (`-p
+# paratest_split.pytest_plugin`), or when the plugin is not there to add its options
+_PLUGIN_MISSING = re.compile(r'Error importing plugin "paratest_split|arguments: .*--paratest-')
+_USAGE_ERROR = re.compile(r": error: ")
 
 _A = TypeVar("_A")
 _R = TypeVar("_R")
@@ -138,6 +167,7 @@ class _State:
     # wall time of the first attempt's test processes (not hooks, not retries): the suite time,
     # from which the next plan learns the runner's start-up and per-test cost
     runner_seconds: float = 0.0
+    crashers: set[str] = field(default_factory=set)  # ran alone on every later attempt
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,13 +179,29 @@ class _Single:
 
 
 @dataclass(frozen=True, kw_only=True)
+class _Batch:
+    """Tests run together by one set of runner processes, with one progress file."""
+
+    tests: list[str]
+    invocations: list[Invocation]
+    directory: Path
+
+
+@dataclass(frozen=True, kw_only=True)
 class _Prepared:
     """The processes of one attempt, built before anything of it runs."""
 
-    batch: list[str]
-    batch_invocations: list[Invocation]
-    directory: Path
+    batches: list[_Batch]  # the shard's tests, then each test that crashed its runner, alone
     single: dict[str, _Single]  # per-test mode, in order
+
+
+@dataclass(kw_only=True)
+class _Crash:
+    """What one attempt's runner crashes left: tests it kept from running (not failures of
+    their own, for --max-retry-fraction) and the tests it crashed on."""
+
+    not_run: set[str] = field(default_factory=set)
+    crashers: set[str] = field(default_factory=set)
 
 
 def run_shard(
@@ -195,6 +241,8 @@ class _Engine:
         self.matcher = Matcher([self.items[t] for t in self.tests])
         self.history: dict[str, list[list[CaseResult]]] = {t: [] for t in self.tests}
         self.extras: dict[tuple[str, str], list[CaseResult]] = {}
+        self.crash = _Crash()  # of the attempt being run
+        self.unrun_last: set[str] = set()  # tests whose last history entry is "not run (crash)"
         self.workdir = Path(tempfile.mkdtemp(prefix=f"paratest-shard{run.index}-"))
         self.tests_file = self.workdir / "tests.txt"
         _write_ids(self.tests_file, self.tests)
@@ -276,6 +324,7 @@ class _Engine:
             return
         try:  # before any hook: a plugin that cannot run these tests stops the shard here
             first = self._prepare(1, self.tests)
+            self._check_hooks()
         except ParatestError as exc:
             self._fail(exc)
             return
@@ -304,6 +353,17 @@ class _Engine:
             for name, command in reversed(teardowns):
                 if command:
                     self._teardown_hook(name, command)
+
+    def _check_hooks(self) -> None:
+        """Every hook this shard would run, checked before the first runs: a placeholder
+        without a value (`{tests}`, a typo) is a UsageError naming the hook."""
+        values = self.values()
+        for hook in HOOKS:
+            if hook in ("setup", "teardown") and not self.run_.plan_hooks:
+                continue
+            command = getattr(self.settings, hook)
+            if command:
+                check_hook(hook, command, values)
 
     def _halted(self) -> bool:
         if self.stop.is_set() and self.state.stopped is _Stopped.NO:
@@ -422,19 +482,31 @@ class _Engine:
             if prepared is None:
                 prepared = self._prepare(attempt, pending)
             self.emit(ev.AttemptStarted(shard=self.shard, attempt=attempt, tests=tuple(pending)))
+            self.crash = _Crash()
             results = self._attempt(attempt, pending, prepared)
             prepared = None
             failed = []
             for test in pending:
                 cases = results[test]
+                if test in self.unrun_last:  # kept from running by a crash: now it has run
+                    self.history[test].pop()
+                    self.unrun_last.discard(test)
                 self.history[test].append(cases)
+                if test in self.crash.not_run:
+                    self.unrun_last.add(test)
                 if (worst(c.final.outcome for c in cases) or Outcome.ERROR).is_bad:
                     failed.append(test)
             self.emit(ev.AttemptFinished(shard=self.shard, attempt=attempt, failed=tuple(failed)))
+            self.state.crashers |= self.crash.crashers
             if self._halted():
                 return
+            not_run = sum(t in self.crash.not_run for t in failed)
             decision = decide(
-                policy, failed=len(failed), total=len(self.tests), attempts_done=attempt
+                policy,
+                failed=len(failed) - not_run,
+                not_run=not_run,
+                total=len(self.tests),
+                attempts_done=attempt,
             )
             if failed:
                 self.emit(ev.Message(shard=self.shard, text=decision.reason))
@@ -449,7 +521,15 @@ class _Engine:
         batch = [t for t in tests if t not in alone]
         directory = self.workdir / f"attempt-{attempt}"
         directory.mkdir(parents=True, exist_ok=True)
-        batch_invocations = self._invocations(batch, directory) if batch else []
+        # a test that crashed its runner runs alone: if it crashes again, the others still run
+        crashers = [t for t in batch if t in self.state.crashers]
+        groups = [[t for t in batch if t not in self.state.crashers]] + [[t] for t in crashers]
+        batches = []
+        for position, group in enumerate(g for g in groups if g):
+            where = directory if position == 0 else directory / f"alone-{position}"
+            batches.append(
+                _Batch(tests=group, invocations=self._invocations(group, where), directory=where)
+            )
         single: dict[str, _Single] = {}
         for position, test in enumerate(per_test):
             test_dir = directory / f"test-{position}"
@@ -463,16 +543,16 @@ class _Engine:
             else:
                 invocations = self._invocations([test], test_dir / "run")
             single[test] = _Single(values=values, invocations=invocations)
-        return _Prepared(
-            batch=batch, batch_invocations=batch_invocations, directory=directory, single=single
-        )
+        return _Prepared(batches=batches, single=single)
 
     def _attempt(
         self, attempt: int, tests: Sequence[str], prepared: _Prepared
     ) -> dict[str, list[CaseResult]]:
         results: dict[str, list[CaseResult]] = {}
-        if prepared.batch:
-            results.update(self._batch(attempt, prepared))
+        for batch in prepared.batches:
+            if self._halted():
+                break
+            results.update(self._batch(attempt, batch))
         per_test = list(prepared.single)
         for position, test in enumerate(per_test):
             if self._halted():
@@ -605,10 +685,10 @@ class _Engine:
         if process.start_error:
             self.emit(ev.Message(shard=self.shard, text=process.start_error, warning=True))
 
-    def _batch(self, attempt: int, prepared: _Prepared) -> dict[str, list[CaseResult]]:
-        tests = prepared.batch
-        invocations = prepared.batch_invocations
-        progress = prepared.directory / "progress.txt"
+    def _batch(self, attempt: int, batch: _Batch) -> dict[str, list[CaseResult]]:
+        tests = batch.tests
+        invocations = batch.invocations
+        progress = batch.directory / "progress.txt"
         seen: dict[str, Outcome | None] = {}
         started: list[str] = []
         offset = 0
@@ -631,6 +711,10 @@ class _Engine:
             )
             ran.append((invocation, process))
             self._note_process(process)
+            error = self._cannot_run(invocation, process)
+            if error is not None:  # no test ran: a usage or plugin error, not failed tests
+                self._fail(error)
+                return {t: [self._not_run(t)] for t in tests}
         cases: list[CaseResult] = []
         for invocation in invocations:
             cases.extend(self._junit_cases(invocation))
@@ -642,19 +726,24 @@ class _Engine:
         running = {t for t in started if t not in seen}
         if len(unfinished) == 1:
             running.add(unfinished[0])
+        crashes = self._crashes(
+            attempt, tests, ran, results, seen=seen, running=running, total=len(invocations)
+        )
         for test in tests:
             if results[test]:
                 continue
             outcome = seen.get(test)
-            if self.state.stopped is not _Stopped.NO and outcome is not None:
+            crash = crashes.get(test)
+            if outcome is not None and (self.state.stopped is not _Stopped.NO or crash):
                 # Killed before writing its report: trust what the progress file said.
+                why = crash or "was stopped"
                 results[test] = [
                     placeholder_case(
                         self.items[test],
                         Attempt(
                             outcome=outcome,
-                            message=f"{outcome.value} (from the live progress; the runner was "
-                            "stopped before it wrote its report)",
+                            message=f"{outcome.value} (from the live progress; the runner "
+                            f"{why} before it wrote its report)",
                             type="paratest-split",
                             time_known=False,
                         ),
@@ -682,6 +771,116 @@ class _Engine:
             self.emit(ev.Message(shard=self.shard, text=text, warning=True))
             self.state.runner_failure = text
         return results
+
+    def _crashes(
+        self,
+        attempt: int,
+        tests: Sequence[str],
+        ran: Sequence[tuple[Invocation, ProcessResult]],
+        results: dict[str, list[CaseResult]],
+        *,
+        seen: Mapping[str, Outcome | None],
+        running: set[str],
+        total: int,
+    ) -> dict[str, str]:
+        """Runners that died without their report (a segfault, `os._exit`, SIGKILL from an
+        OOM killer): the test each was running gets an error naming the crash (in `results`),
+        the tests it had not reached are `self.crash.not_run` (not failures of their own);
+        returns {test without a result: how its runner died} (the caller keeps what the live
+        progress said of each). A runner without live progress cannot say where it died: its
+        tests keep the plain "no result" (and count as failed)."""
+        crashes: dict[str, str] = {}
+        for invocation, process in ran:
+            if not self._crashed(invocation, process):
+                continue
+            how = exit_words(process.returncode)
+            covered = [t for t in _covered(invocation, tests, total) if not results[t]]
+            crashers = [t for t in covered if t in running]
+            if not crashers and not any(t in seen for t in covered):
+                continue  # no live progress: nothing to tell
+            for test in covered:
+                crashes[test] = how
+            for test in crashers:
+                results[test] = [
+                    placeholder_case(
+                        self.items[test],
+                        Attempt(
+                            outcome=Outcome.ERROR,
+                            message=f"the runner crashed while running this test: it {how} "
+                            "before writing its report",
+                            type="paratest-split",
+                            time_known=False,
+                            stdout=process.output,
+                        ),
+                    )
+                ]
+            self.crash.crashers.update(crashers)
+            kept = sum(t in seen for t in covered)
+            lost = [t for t in covered if t not in seen and t not in crashers]
+            if crashers:
+                where = f"while running {_some(crashers)}"
+                self.crash.not_run.update(lost)
+            else:
+                where = "between tests"
+            for test in lost:
+                results[test] = [self._not_run(test, f"not run: the runner {how} {where}")]
+            self._warn(
+                f"attempt {attempt}: the runner {how} {where}: {kept} result(s) it reported "
+                f"before are kept, {len(lost)} test(s) it did not reach are not run"
+            )
+        return crashes
+
+    def _crashed(self, invocation: Invocation, process: ProcessResult) -> bool:
+        """The runner died on its own (not stopped by us) without writing its report."""
+        if process.returncode in (0, None) or process.start_error:
+            return False
+        path = self._junit_path(invocation)
+        if path is None:
+            return False  # the exit code is the verdict (_judge_by_exit_code)
+        return not (path.is_file() or (path.is_dir() and any(path.rglob("*.xml"))))
+
+    def _cannot_run(self, invocation: Invocation, process: ProcessResult) -> ParatestError | None:
+        """A runner that could not run any test: the user's COMMAND does not start (a usage
+        error), pytest cannot load our plugin (a plugin error: another interpreter) or refuses
+        its command line (a usage error). None when it ran."""
+        argv = invocation.argv
+        user = self._user_command()
+        if process.start_error:
+            if user and argv[0] == user[0]:
+                return UsageError(
+                    f"{process.start_error}: the test command given after -- (is it installed "
+                    "and on PATH?)"
+                )
+            return None
+        if process.returncode != PYTEST_USAGE_ERROR or not _is_pytest(argv):
+            return None
+        if not self._crashed(invocation, process):
+            return None
+        lines = [line.strip() for line in process.output.splitlines() if line.strip()]
+        plugin = next((line for line in lines if _PLUGIN_MISSING.search(line)), None)
+        if plugin is not None:
+            program = self._program(invocation)
+            return PluginError(
+                f"{program} cannot load paratest-split's pytest plugin "
+                f"({plugin.removeprefix('ERROR: ')}): install paratest-split in that "
+                f"interpreter's environment ({program} -m pip install paratest-split), put a "
+                "python that has it first on PATH, or give the test command after --"
+            )
+        error = next((line for line in lines if _USAGE_ERROR.search(line)), None)
+        error = error or next((line for line in lines if line.startswith("ERROR:")), None)
+        if error is None:
+            return None
+        return UsageError(
+            f"the test runner refused its command line (pytest exit code 4): "
+            f"{error.removeprefix('ERROR: ')}: {shlex.join(argv)[:300]}"
+        )
+
+    def _program(self, invocation: Invocation) -> str:
+        program = invocation.argv[0]
+        if "/" in program:
+            return program
+        env = self._runner_env(invocation, None)
+        return shutil.which(program, path=env.get("PATH")) or program
 
     def _judge_by_exit_code(
         self,
@@ -805,6 +1004,11 @@ class _Engine:
         for invocation in invocations:
             process = self._run_invocation(invocation, progress=None, deadline=deadline)
             processes.append(process)
+            error = self._cannot_run(invocation, process)
+            if error is not None:  # no test can run: a usage or plugin error
+                self._note_process(process)
+                self._fail(error)
+                return [self._not_run(test)]
             if process.timed_out and not (self.deadline and time.monotonic() >= self.deadline):
                 break  # this test's own timeout: the shard goes on
             self._note_process(process)
@@ -935,6 +1139,9 @@ class _Engine:
         self, total: int, bad_tests: int, failed: int, flaky: int, elapsed: float
     ) -> tuple[ExitCode, str]:
         state = self.state
+        if self.stop.is_set() and state.stopped is not _Stopped.INTERRUPTED:
+            # a SIGTERM/SIGINT during the teardowns (which ran to their end) or after the tests
+            state.stopped = _Stopped.INTERRUPTED
         summary = (
             f"shard {self.shard}: {total} test{'s' if total != 1 else ''}, "
             f"{total - bad_tests} passed or skipped ({flaky} flaky), {failed} failed, "
@@ -957,6 +1164,24 @@ class _Engine:
         if flaky and self.settings.fail_on_flaky:
             return ExitCode.TESTS_FAILED, f"{summary}; failing on flaky tests (--fail-on-flaky)"
         return ExitCode.OK, summary
+
+
+def exit_words(returncode: int | None) -> str:
+    """`killed by signal 11 (SIGSEGV)` / `exited with code 3` for messages."""
+    if returncode is None:
+        return "was stopped"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+        return f"was killed by signal {-returncode} ({name})"
+    return f"exited with code {returncode}"
+
+
+def _is_pytest(argv: Sequence[str]) -> bool:
+    """`python -m pytest ...`, `pytest ...`, `py.test ...`."""
+    return any(PurePath(arg).name in ("pytest", "py.test") for arg in argv[:3])
 
 
 def _with_earlier(case: CaseResult, lost: tuple[Attempt, ...]) -> CaseResult:
