@@ -488,12 +488,18 @@ class TemplateRenderer:
     max_shards: int = 1000
     plan_hooks: bool = True
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    # template values that depend on the spec, computed for each file (it may also refuse the
+    # spec with a UsageError: a hook or an agent the CI cannot take)
+    context: Callable[[PipelineSpec], Mapping[str, Any]] | None = None
 
     @property
     def styles(self) -> tuple[str, ...]:
         return tuple(self.templates)
 
     def render(self, spec: PipelineSpec, style: str) -> str:
+        values = dict(self.extra)
+        if self.context is not None:
+            values.update(self.context(spec))
         return render_template(
-            self.templates[style], spec=spec, style=style, index_mark=INDEX_MARK, **self.extra
+            self.templates[style], spec=spec, style=style, index_mark=INDEX_MARK, **values
         )

@@ -10,8 +10,10 @@ one whose plan failed, uploaded none and is skipped.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
+from typing import Any
 
-from paratest_split.render.base import PipelineSpec, TemplateRenderer, render_template
+from paratest_split.render.base import PipelineSpec, TemplateRenderer
 
 TOKEN = "BUILDKITE_API_TOKEN"  # noqa: S105 (a variable name) an API access token with the read_builds scope (a secret)
 LOOK_BACK = 10  # finished builds searched for one that has the history
@@ -62,23 +64,20 @@ def merge_lines(spec: PipelineSpec) -> list[str]:
     return lines
 
 
-class BuildkiteRenderer(TemplateRenderer):
-    def render(self, spec: PipelineSpec, style: str) -> str:
-        return render_template(
-            self.templates[style],
-            spec=spec,
-            style=style,
-            restore_history=restore_history(spec),
-            history_pattern=history_pattern(spec),
-            merge_lines=merge_lines(spec),
-            token=TOKEN,
-        )
+def _context(spec: PipelineSpec) -> Mapping[str, Any]:
+    return {
+        "restore_history": restore_history(spec),
+        "history_pattern": history_pattern(spec),
+        "merge_lines": merge_lines(spec),
+        "token": TOKEN,
+    }
 
 
-RENDERER = BuildkiteRenderer(
+RENDERER = TemplateRenderer(
     name="buildkite",
     title="Buildkite",
     filename=".buildkite/pipeline.yml",
     index_source="`--index auto`: BUILDKITE_PARALLEL_JOB (0-based) of `parallelism`",
     templates={"default": "buildkite/pipeline.yml.j2"},
+    context=_context,
 )

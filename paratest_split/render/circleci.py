@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from paratest_split.errors import UsageError
-from paratest_split.render.base import PipelineSpec, TemplateRenderer, render_template
+from paratest_split.render.base import PipelineSpec, TemplateRenderer
 
 # Resource classes of CircleCI's docker executor (x86 and Arm); a self-hosted container
 # runner's class is `namespace/name`.
@@ -36,19 +38,15 @@ def resource_class(agent: str) -> str:
     )
 
 
-class CircleCIRenderer(TemplateRenderer):
-    def render(self, spec: PipelineSpec, style: str) -> str:
-        if spec.agent:
-            resource_class(spec.agent)  # fail before rendering
-        return render_template(
-            self.templates[style], spec=spec, style=style, resource_class=resource_class
-        )
+def _context(spec: PipelineSpec) -> Mapping[str, Any]:
+    return {"resource_class": resource_class(spec.agent) if spec.agent else None}
 
 
-RENDERER = CircleCIRenderer(
+RENDERER = TemplateRenderer(
     name="circleci",
     title="CircleCI",
     filename=".circleci/config.yml",
     index_source="`--index auto`: CIRCLE_NODE_INDEX (0-based) of `parallelism`",
     templates={"default": "circleci/config.yml.j2"},
+    context=_context,
 )

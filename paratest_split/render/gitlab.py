@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any
 
-from paratest_split.render.base import PROG, PipelineSpec, TemplateRenderer, render_template
+from paratest_split.render.base import PROG, PipelineSpec, TemplateRenderer
 
 CHILD_FILE = "paratest-child.yml"
 
@@ -28,19 +29,11 @@ def child_command(spec: PipelineSpec) -> str:
     return env + shlex.join(argv) + " > " + shlex.quote(CHILD_FILE)
 
 
-@dataclass(frozen=True, kw_only=True)
-class GitLabRenderer(TemplateRenderer):
-    def render(self, spec: PipelineSpec, style: str) -> str:
-        return render_template(
-            self.templates[style],
-            spec=spec,
-            style=style,
-            child_file=CHILD_FILE,
-            child_command=child_command(spec),
-        )
+def _context(spec: PipelineSpec) -> Mapping[str, Any]:
+    return {"child_file": CHILD_FILE, "child_command": child_command(spec)}
 
 
-RENDERER = GitLabRenderer(
+RENDERER = TemplateRenderer(
     name="gitlab",
     title="GitLab CI",
     filename=".gitlab-ci.yml",
@@ -51,4 +44,5 @@ RENDERER = GitLabRenderer(
         "child-jobs": "gitlab/child-jobs.yml.j2",
     },
     max_shards=200,  # GitLab's limit for `parallel:`
+    context=_context,
 )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from paratest_split.errors import UsageError
-from paratest_split.render.base import PipelineSpec, TemplateRenderer, render_template
+from paratest_split.render.base import PipelineSpec, TemplateRenderer
 
 
 def persistent_history_note(spec: PipelineSpec, ci: str) -> list[str]:
@@ -24,26 +27,21 @@ def persistent_history_note(spec: PipelineSpec, ci: str) -> list[str]:
     ]
 
 
-class GoCDRenderer(TemplateRenderer):
-    def render(self, spec: PipelineSpec, style: str) -> str:
-        if spec.teardown:
-            raise UsageError(
-                "pipeline gocd: teardown runs once per plan after all shards, which GoCD cannot "
-                "do when a shard fails (a failed stage stops the pipeline, and shard jobs fail "
-                "when tests fail): run it around the pipeline, or use teardown_workspace"
-            )
-        return render_template(
-            self.templates[style],
-            spec=spec,
-            style=style,
-            history_note=persistent_history_note(spec, "GoCD"),
+def _context(spec: PipelineSpec) -> Mapping[str, Any]:
+    if spec.teardown:
+        raise UsageError(
+            "pipeline gocd: teardown runs once per plan after all shards, which GoCD cannot "
+            "do when a shard fails (a failed stage stops the pipeline, and shard jobs fail "
+            "when tests fail): run it around the pipeline, or use teardown_workspace"
         )
+    return {"history_note": persistent_history_note(spec, "GoCD")}
 
 
-RENDERER = GoCDRenderer(
+RENDERER = TemplateRenderer(
     name="gocd",
     title="GoCD",
     filename="paratest.gocd.yaml",
     index_source="`--index auto`: GO_JOB_RUN_INDEX (1-based) of `run_instances`",
     templates={"default": "gocd/pipeline.gocd.yaml.j2"},
+    context=_context,
 )
