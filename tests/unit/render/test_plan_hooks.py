@@ -384,3 +384,26 @@ def test_plan_hook_values_that_cannot_be_placed_are_usage_errors() -> None:
     assert plan_hook_command("echo '{output}'", shards=3, output="/abs/o u") == (
         "echo '''/abs/o u'''"  # close the quotes, the quoted word, reopen
     )
+
+
+def test_on_cancel_the_teardown_has_its_checkout_and_install() -> None:
+    """GitHub and Azure run only the `always()` steps of a job in a cancelled run: the
+    teardown's own checkout and install must be among them."""
+    github = _yaml_jobs("github", render("github", _spec()))["merge"]["steps"]
+    always = [s for s in github if s.get("if") == "${{ always() }}"]
+    assert [s.get("uses") or s.get("name") for s in always] == [
+        "actions/checkout@v4",
+        "install",
+        "teardown",
+        "actions/cache/save@v4",
+    ]
+    azure = _yaml_jobs("azure", render("azure", _spec()))["merge"]["steps"]
+    always = [s for s in azure if s.get("condition") == "always()"]
+    assert [s.get("checkout") or s.get("displayName") for s in always] == [
+        "self",
+        "install",
+        "teardown",
+    ]
+    # without a teardown nothing needs them in a cancelled run
+    plain = _yaml_jobs("github", render("github", _spec(teardown=None)))["merge"]["steps"]
+    assert "if" not in plain[0]
