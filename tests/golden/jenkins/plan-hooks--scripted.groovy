@@ -77,6 +77,7 @@ try {
     // teardown: once per plan, after the merge whatever failed, also when aborted
     stage('teardown') {
         node(label) {
+            checkout scm
             sh 'paratest_source="$PWD"; paratest_output="$paratest_source"/paratest-results; cd ci && ./shared-db.sh drop --reports "${paratest_output}" --log "$HOME/db.log"'
         }
     }

@@ -85,6 +85,7 @@ pipeline {
         // teardown: once per plan, after everything else, whatever failed, also when aborted
         cleanup {
             node {
+                checkout scm
                 sh 'paratest_source="$PWD"; paratest_output="$paratest_source"/paratest-results; cd ci && ./shared-db.sh drop --reports "${paratest_output}" --log "$HOME/db.log"'
             }
         }

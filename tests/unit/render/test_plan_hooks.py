@@ -186,7 +186,7 @@ def test_teardown_runs_when_the_merge_or_a_step_before_it_failed() -> None:
     declarative = render("jenkins", _spec())
     tail = declarative[declarative.rindex("    post {") :]
     assert re.fullmatch(
-        r"    post \{\n\s+//[^\n]*\n\s+cleanup \{\n\s+node \{\n\s+sh '[^\n]*make shared-db-down"
+        r"    post \{\n\s+//[^\n]*\n\s+cleanup \{\n\s+node \{\n\s+checkout scm\n\s+sh '[^\n]*make shared-db-down"
         r"[^\n]*'\n\s+\}\n\s+\}\n    \}\n\}\n",
         tail,
     ), tail
@@ -194,7 +194,7 @@ def test_teardown_runs_when_the_merge_or_a_step_before_it_failed() -> None:
     assert scripted.startswith("try {", scripted.index("def label") + len("def label = ''\n\n"))
     tail = scripted[scripted.rindex("} finally {") :]
     assert re.search(
-        r"stage\('teardown'\) \{\n\s+node\(label\) \{\n\s+sh '[^\n]*make shared-db-down", tail
+        r"stage\('teardown'\) \{\n\s+node\(label\) \{\n\s+checkout scm\n\s+sh '[^\n]*make shared-db-down", tail
     )
 
 
