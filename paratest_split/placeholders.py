@@ -573,7 +573,7 @@ _ANY_NAME = re.compile(r"(?<!\$)\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # backslash or in a `${...}` word it is left alone: there it is meant literally.
 _CHECKED_KINDS = frozenset({BARE, DOUBLE, HEREDOC})
 _NO_HOOK_VALUE = {
-    "tests": "test ids reach a hook only through {tests_file} (a file, one id a line)",
+    "tests": "test ids reach a hook only through {tests_file}, a file of one id a line",
 }
 
 
@@ -597,8 +597,8 @@ def check_hook(setting: str, command: str, values: Mapping[str, str]) -> None:
                 )
         elif name in _NO_HOOK_VALUE:
             raise UsageError(
-                f"{setting}: placeholder {{{name}}} has no value in a hook "
-                f"({_NO_HOOK_VALUE[name]}): {command!r}"
+                f"{setting}: placeholder {{{name}}} has no value in a hook; "
+                f"{_NO_HOOK_VALUE[name]}: {command!r}"
             )
         elif kind in _CHECKED_KINDS:
             known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)

@@ -710,11 +710,11 @@ class _Engine:
                 invocation, progress=progress, deadline=self.deadline, on_tick=poll
             )
             ran.append((invocation, process))
-            self._note_process(process)
             error = self._cannot_run(invocation, process)
             if error is not None:  # no test ran: a usage or plugin error, not failed tests
                 self._fail(error)
                 return {t: [self._not_run(t)] for t in tests}
+            self._note_process(process)
         cases: list[CaseResult] = []
         for invocation in invocations:
             cases.extend(self._junit_cases(invocation))
@@ -1006,7 +1006,6 @@ class _Engine:
             processes.append(process)
             error = self._cannot_run(invocation, process)
             if error is not None:  # no test can run: a usage or plugin error
-                self._note_process(process)
                 self._fail(error)
                 return [self._not_run(test)]
             if process.timed_out and not (self.deadline and time.monotonic() >= self.deadline):

@@ -41,6 +41,7 @@ LIMIT = 60.0  # no test here may take longer, whatever goes wrong
 CRASH_MODULE = """
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def test_b_crashes():
     if os.environ.get("CRASH_WHEN") == "once" and marker.exists():
         return
     marker.write_text("1")
+    child = subprocess.Popen(["sleep", "60"])  # must not outlive the crash
+    (STATE / "child.pid").write_text(str(child.pid))
     how = os.environ["CRASH_HOW"]
     if how == "segv":
         os.kill(os.getpid(), signal.SIGSEGV)
@@ -277,6 +280,7 @@ def test_crash_keeps_earlier_results_names_the_test_and_retries_the_rest(
     for name in ("test_c_passes", "test_d_passes", "test_e_passes"):
         assert children(cases[name]) == [], name  # not run is not flaky
     assert "(1 flaky)" in result.stderr
+    assert not pid_alive(int((tmp_path / "state" / "child.pid").read_text())), "orphan left"
 
 
 def test_crash_without_retries_names_the_crashing_test_and_the_ones_not_run(
