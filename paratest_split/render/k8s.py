@@ -11,8 +11,10 @@ is deleted.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
+from paratest_split.errors import UsageError
 from paratest_split.render.base import PipelineSpec, TemplateRenderer, render_template
 
 MOUNT = "/paratest"  # the shared volume: run reports, history and the merged report live here
@@ -75,9 +77,28 @@ def pod_script(spec: PipelineSpec) -> str:
     )
 
 
+# A label value (the node selector `paratest: AGENT`): at most 63 characters, alphanumeric at
+# both ends, `-`, `_` and `.` between.
+_LABEL_VALUE = re.compile(r"(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+
+
+def node_label(agent: str) -> str:
+    """`--agent` as the value of the node label `paratest`, or a usage error saying why the API
+    server would refuse it."""
+    if not _LABEL_VALUE.fullmatch(agent):
+        raise UsageError(
+            f"pipeline k8s: --agent {agent!r} is not a Kubernetes label value (the node selector "
+            "paratest=AGENT): at most 63 letters, digits, '-', '_' or '.', a letter or digit at "
+            "both ends"
+        )
+    return agent
+
+
 @dataclass(frozen=True, kw_only=True)
 class K8sRenderer(TemplateRenderer):
     def render(self, spec: PipelineSpec, style: str) -> str:
+        if spec.agent:
+            node_label(spec.agent)
         volume_spec = on_volume(spec)
         return render_template(
             self.templates[style],

@@ -194,7 +194,8 @@ def test_teardown_runs_when_the_merge_or_a_step_before_it_failed() -> None:
     assert scripted.startswith("try {", scripted.index("def label") + len("def label = ''\n\n"))
     tail = scripted[scripted.rindex("} finally {") :]
     assert re.search(
-        r"stage\('teardown'\) \{\n\s+node\(label\) \{\n\s+checkout scm\n\s+sh '[^\n]*make shared-db-down", tail
+        r"stage\('teardown'\) \{\n\s+node\(label\) \{\n\s+checkout scm\n\s+sh '[^\n]*make shared-db-down",
+        tail,
     )
 
 

@@ -132,7 +132,8 @@ YAML_TARGETS = [t for t, r in RENDERERS.items() if r.filename.endswith((".yml", 
 
 @pytest.mark.parametrize("target", YAML_TARGETS)
 def test_yaml_targets_parse(target: str) -> None:
-    agent = "acme/a-b" if target == "circleci" else "a b: c"  # circleci: a resource class
+    # circleci: a resource class; k8s: a label value
+    agent = {"circleci": "acme/a-b", "k8s": "a-b.c"}.get(target, "a b: c")
     for style in RENDERERS[target].styles:
         docs = list(yaml.safe_load_all(render(target, _spec(agent=agent), style)))
         assert docs
@@ -281,3 +282,53 @@ def test_styles_and_child_flag() -> None:
         render_settings("github", Settings(shards=2, child=True))
     with pytest.raises(UsageError, match="unknown target"):
         render("travis", _spec())
+
+
+@pytest.mark.parametrize(
+    ("agent", "runs_on"),
+    [
+        (None, "ubuntu-latest"),
+        ("ubuntu-24.04", "ubuntu-24.04"),
+        ("integration", ["self-hosted", "integration"]),
+        ("linux, x64, gpu", ["self-hosted", "linux", "x64", "gpu"]),
+        ("self-hosted, big", ["self-hosted", "big"]),
+    ],
+)
+def test_github_runs_on_hosted_images_as_they_are_and_other_labels_self_hosted(
+    agent: str | None, runs_on: str | list[str]
+) -> None:
+    jobs = yaml.safe_load(render("github", _spec(agent=agent)))["jobs"]
+    assert [job["runs-on"] for job in jobs.values()] == [runs_on] * 3
+
+
+@pytest.mark.parametrize("agent", ["large", "2xlarge+", "arm.medium", "acme/integration-runner"])
+def test_circleci_takes_docker_resource_classes_and_runner_classes(agent: str) -> None:
+    data = yaml.safe_load(render("circleci", _spec(agent=agent)))
+    assert data["executors"]["paratest"]["resource_class"] == agent
+
+
+@pytest.mark.parametrize("agent", ["linux-large", "integration", "a/b/c", "medium.gen2x"])
+def test_circleci_refuses_what_is_no_resource_class_of_the_docker_executor(agent: str) -> None:
+    with pytest.raises(UsageError, match="not a resource class of the docker executor"):
+        render("circleci", _spec(agent=agent))
+
+
+@pytest.mark.parametrize(
+    ("agent", "ok"),
+    [
+        ("integration", True),
+        ("pool-a_1.x", True),
+        ("a" * 63, True),
+        ("a" * 64, False),
+        ("linux && docker", False),
+        ("-x", False),
+        ("x.", False),
+    ],
+)
+def test_k8s_agent_must_be_a_label_value(agent: str, ok: bool) -> None:
+    if ok:
+        doc = list(yaml.safe_load_all(render("k8s", _spec(agent=agent))))[1]
+        assert doc["spec"]["template"]["spec"]["nodeSelector"] == {"paratest": agent}
+    else:
+        with pytest.raises(UsageError, match="not a Kubernetes label value"):
+            render("k8s", _spec(agent=agent))
