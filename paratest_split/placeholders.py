@@ -565,9 +565,10 @@ def substitute_shell(
     return _fill(command, values, quote=True, leave=leave, variables=variables)
 
 
-# Any `{identifier}` not right after a `$` (`${HOME}` is the shell's): a placeholder, or a typo
-# of one. `awk '{print}'`, `{a,b}`, `{}` and `{ cmd; }` are not identifiers in braces.
-_ANY_NAME = re.compile(r"(?<!\$)\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Any `{identifier}` not right after a `$` (`${HOME}` is the shell's) nor in double braces (a
+# Go or Jinja template's `{{name}}`): a placeholder, or a typo of one. `{a,b}`, `{}` and
+# `{ cmd; }` are not identifiers in braces.
+_ANY_NAME = re.compile(r"(?<![$\{])\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 # Where a hook's unknown `{name}` is shell text the shell passes on unchanged: our mistake to
 # leave it so. Inside '...' (an awk or jq program), a quoted here-document, a comment, after a
 # backslash or in a `${...}` word it is left alone: there it is meant literally.

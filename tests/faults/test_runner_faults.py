@@ -359,6 +359,24 @@ def test_python_without_the_plugin_is_a_plugin_error_naming_the_interpreter(
         assert "not run" in _message(cases[name])
 
 
+def test_pytest_refusing_its_command_line_is_a_usage_error_not_failed_tests(
+    tmp_path: Path,
+) -> None:
+    suite = copy_suite("basic", tmp_path)
+    plan = make_plan(tmp_path / "plan", [[f"{PLAIN}::test_ok"]])
+    result = _run(
+        _shard(plan, "--retries", "1", "--discover-args=--no-such-pytest-option"),
+        suite,
+        _env(tmp_path),
+    )
+    assert result.returncode == 4, result.stderr
+    line = _last_line(result.stderr)
+    assert "refused its command line" in line, line
+    assert "unrecognized arguments: --no-such-pytest-option" in line, line
+    assert "attempt 2" not in result.stderr
+    assert "not run" in _message(_report(suite)["test_ok"])
+
+
 # -- item 9: placeholders in hooks, a COMMAND that cannot start ------------------------------------
 
 

@@ -22,6 +22,7 @@ VALUES = {name: f"/{name}" for name in PLACEHOLDERS}
         "jq '{name}' data.json",
         "echo ${HOME} ${x:-default} {} {a,b} { true; }",
         "echo \\{escaped}",
+        'docker ps --format "{{Names}}" > names.txt',  # a Go template
         "true # {a comment}",
         "cat <<'EOF'\n{literal}\nEOF",
     ],
