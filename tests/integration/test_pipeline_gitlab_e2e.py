@@ -237,3 +237,33 @@ def test_gitlab_next_pipeline_plans_from_the_history_of_a_red_one(
     with capsys.disabled():
         print(f"\n{history}\npredicted vs actual per shard: {times}")
     assert _hooks(hook_log).count(f"setup 3 {_builds(project) / 'plan'}") == 2
+
+
+@pytest.mark.external
+@pytest.mark.slow
+def test_gitlab_a_pipeline_that_failed_before_its_merge_keeps_the_history_it_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pipeline 1 passes; pipeline 2's plan job fails (a test module that does not import),
+    so no shard runs; pipeline 3 (fixed) still plans every test from pipeline 1's timings."""
+    project, _hook_log = _project(tmp_path, monkeypatch)
+    capsys.readouterr()
+    first, code = _gitlab_ci_local(project)
+    assert code == 0, first[-4000:]
+    merged = _builds(project) / "merge" / "junit.xml"
+    ran = len(list(etree.parse(str(merged)).getroot().iter("testcase")))
+    broken = project / "tests" / "test_zz_syntax.py"
+    broken.write_text("def test_x(:\n", encoding="utf-8")
+    _commit(project)
+    second, code = _gitlab_ci_local(project)
+    assert code != 0, second[-4000:]
+    assert "FAIL  plan" in second, second[-4000:]
+    assert "PASS  shard" not in second, second[-4000:]  # no shard ran
+    assert "FAIL  shard" not in second, second[-4000:]
+    broken.unlink()
+    _commit(project)
+    third, code = _gitlab_ci_local(project)
+    assert code == 0, third[-4000:]
+    history = _history_line(third)
+    assert history.startswith(f"history: 1 report file(s), {ran} known cases"), history
+    assert f"estimates: {ran} matched" in history, history
