@@ -860,10 +860,13 @@ class _Engine:
         plugin = next((line for line in lines if _PLUGIN_MISSING.search(line)), None)
         if plugin is not None:
             program = self._program(invocation)
+            if PurePath(program).name.startswith("python"):
+                where = f"that interpreter's environment ({program} -m pip install paratest-split)"
+            else:
+                where = f"the environment {program} runs in"
             return PluginError(
                 f"{program} cannot load paratest-split's pytest plugin "
-                f"({plugin.removeprefix('ERROR: ')}): install paratest-split in that "
-                f"interpreter's environment ({program} -m pip install paratest-split), put a "
+                f"({plugin.removeprefix('ERROR: ')}): install paratest-split in {where}, put a "
                 "python that has it first on PATH, or give the test command after --"
             )
         error = next((line for line in lines if _USAGE_ERROR.search(line)), None)

@@ -334,22 +334,25 @@ def _python_without_paratest(tmp_path: Path) -> Path:
     python.write_text(
         f'#!/bin/sh\nPYTHONPATH={shadow} exec {sys.executable} -S "$@"\n', encoding="utf-8"
     )
-    python.chmod(0o755)
+    (bin_dir / "pytest").write_text(f'#!/bin/sh\nexec {python} -m pytest "$@"\n', encoding="utf-8")
+    for program in bin_dir.iterdir():
+        program.chmod(0o755)
     return python
 
 
+@pytest.mark.parametrize("command", [(), ("--", "pytest")], ids=["default-runner", "pytest"])
 def test_python_without_the_plugin_is_a_plugin_error_naming_the_interpreter(
-    tmp_path: Path,
+    tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     suite = copy_suite("basic", tmp_path)
     python = _python_without_paratest(tmp_path)
     env = _env(tmp_path)
     env["PATH"] = f"{python.parent}{os.pathsep}{env['PATH']}"
     plan = make_plan(tmp_path / "plan", [[f"{PLAIN}::test_ok", f"{PLAIN}::test_flaky"]])
-    result = _run(_shard(plan, "--retries", "2"), suite, env)
+    result = _run(_shard(plan, "--retries", "2", *command), suite, env)
     assert result.returncode == 11, result.stderr
     line = _last_line(result.stderr)
-    assert str(python) in line, line
+    assert str(python.parent / (command[-1] if command else "python")) in line, line
     assert "paratest_split" in line or "paratest-split" in line, line
     assert "install" in line, line
     assert "attempt 2" not in result.stderr  # no retry of a runner that cannot start
