@@ -47,22 +47,54 @@ from __future__ import annotations
 import bisect
 import gc
 import heapq
-import re
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import accumulate
 from pathlib import Path
 
 from paratest_split.completeness import Checker, Completeness
-from paratest_split.errors import BadInputError, ExitCode, NoTestsError, ParatestError, UsageError
+from paratest_split.errors import BadInputError, NoTestsError, ParatestError
+from paratest_split.junit.merge_inputs import (
+    ATTEMPT_PROPERTY,
+    DIGEST_PROPERTY,
+    REPORT_PROPERTY,
+    SHARD_PROPERTY,
+    SHARDS_PROPERTY,
+    Input,
+    as_int,
+    case_label,
+    case_properties,
+    find_inputs,
+    natural_key,
+    quoted,
+    source_numbers,
+    unreported_shards,
+)
+from paratest_split.junit.merge_result import (
+    MergeResult,
+    ReportInfo,
+    ShardStats,
+    SlowTest,
+    UnreportedShard,
+)
+from paratest_split.junit.merge_stats import (
+    ShardAcc,
+    Slow,
+    heap_floor,
+    push,
+    push_pair,
+    shard_rows,
+    top_slowest,
+    without,
+)
 from paratest_split.junit.reader import (
     PlainRun,
-    expand_paths,
     iter_merge_items,
     read_fragment,
     suite_properties,
 )
+from paratest_split.junit.severity import SEVERITY
 from paratest_split.junit.writer import (
     ReportWriter,
     Totals,
@@ -70,260 +102,36 @@ from paratest_split.junit.writer import (
     plain_case_head,
     plain_cases_xml,
     properties_xml,
-    spent,
 )
 from paratest_split.model import Attempt, CaseResult, Outcome, Plan, SuiteSummary, Warning_
 from paratest_split.retry import fold
 
-SHARD_PROPERTY = "paratest.shard"
-SHARDS_PROPERTY = "paratest.shards"
-DIGEST_PROPERTY = "paratest.plan_digest"
-ATTEMPT_PROPERTY = "paratest.attempt"
-REPORT_PROPERTY = "paratest.report"
+__all__ = [
+    "ATTEMPT_PROPERTY",
+    "DIGEST_PROPERTY",
+    "LIST_LIMIT",
+    "MISSING_SUITE",
+    "OUT_FLAG",
+    "REPORT_PROPERTY",
+    "SHARDS_PROPERTY",
+    "SHARD_PROPERTY",
+    "SLOWEST",
+    "SLOWEST_PER_SHARD",
+    "MergeResult",
+    "ReportInfo",
+    "ShardStats",
+    "SlowTest",
+    "UnreportedShard",
+    "find_inputs",
+    "merge_reports",
+    "natural_key",
+]
+
 MISSING_SUITE = "paratest-split missing"
 OUT_FLAG = "-o/--out"
 LIST_LIMIT = 200  # names kept for failed/flaky/unplanned lists (counts are always exact)
 SLOWEST = 10
 SLOWEST_PER_SHARD = 3
-
-_SHARD_NAME = re.compile(r"^shard-([0-9]+)(?:\.xml(?:\.gz)?)?$")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ReportInfo:
-    """One merged input file."""
-
-    path: Path
-    order: int  # position among the inputs
-    shard: int | None
-    attempt: int | None
-    cases: int
-    seconds: float  # the longest suite `time`, or the sum of its cases' times if larger
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SlowTest:
-    classname: str
-    name: str
-    seconds: float
-    shard: int | None
-    outcome: Outcome
-    flaky: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"{self.classname}::{self.name}" if self.classname else self.name
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ShardStats:
-    """One row of the per-shard summary. `index=None` gathers results of unknown shard."""
-
-    index: int | None
-    reports: int
-    tests: int
-    failed: int  # failures + errors (final verdicts)
-    skipped: int
-    flaky: int
-    missing: int
-    actual_seconds: float  # every attempt's time of the shard's cases
-    wall_seconds: float | None  # the shard's latest report's own time, when a report says
-    predicted_seconds: float | None
-    slowest: tuple[SlowTest, ...]
-
-    @property
-    def seconds(self) -> float:
-        """What the shard took: the report's time when known, else the sum of its cases."""
-        return self.wall_seconds if self.wall_seconds is not None else self.actual_seconds
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class UnreportedShard:
-    """A shard no merged report came from, although other reports of its plan say it exists."""
-
-    index: int
-    shards: int  # the plan's shard count, as its reports record it
-    digest: str  # the plan's `paratest.plan_digest` ("" when the reports carry none)
-
-
-@dataclass(frozen=True, kw_only=True)
-class MergeResult:
-    out: Path
-    totals: Totals  # of the written report (missing tests count as errors)
-    reports: tuple[ReportInfo, ...]
-    shards: tuple[ShardStats, ...]
-    completeness: Completeness | None  # None: merged without a plan
-    warnings: tuple[Warning_, ...]
-    folded: int  # tests with results in more than one place, folded into one case
-    failed: tuple[str, ...]  # up to LIST_LIMIT labels of tests whose verdict is failure/error
-    flaky: tuple[str, ...]  # up to LIST_LIMIT labels of tests that passed on a later attempt
-    slowest: tuple[SlowTest, ...]
-    skipped_reports: tuple[str, ...] = ()  # unreadable inputs left out (--skip-bad-reports)
-    predicted_makespan: float | None = None
-    fail_on_flaky: bool = False
-    # without a plan: shards that the reports say exist (`paratest.shards`) but none reported
-    unreported: tuple[UnreportedShard, ...] = ()
-    recorded_plans: int = 0  # without a plan: how many plans the reports' properties name
-
-    @property
-    def missing(self) -> int:
-        return len(self.completeness.missing) if self.completeness else 0
-
-    @property
-    def duplicated(self) -> int:
-        return len(self.completeness.duplicated) if self.completeness else 0
-
-    @property
-    def exit_code(self) -> ExitCode:
-        t = self.totals
-        if t.failures or t.errors or self.missing or self.duplicated or self.unreported:
-            return ExitCode.TESTS_FAILED
-        if self.fail_on_flaky and t.flaky:
-            return ExitCode.TESTS_FAILED
-        return ExitCode.OK
-
-
-# -- reading ---------------------------------------------------------------------------------
-
-_DIGITS = re.compile(r"(\d+)")
-# how `run` ranks the outcomes of one test's results in one report (runner.results.dedupe)
-_RANK = {Outcome.SKIPPED: 0, Outcome.PASSED: 1, Outcome.FAILED: 2, Outcome.ERROR: 3}
-
-
-def natural_key(text: str) -> tuple[tuple[int, str], ...]:
-    """Sort key putting `run-9` before `run-10` (digit runs compare as numbers)."""
-    return tuple(
-        (1, f"{int(part):030d}{part}") if i % 2 else (0, part)
-        for i, part in enumerate(_DIGITS.split(text))
-    )
-
-
-_NUMBER_LIMIT = 2**31  # shard numbers go into array("i"); nothing real comes near
-_ASCII_NUMBER = re.compile(r"[0-9]+")
-
-
-def _as_int(text: str | None) -> int | None:
-    """A shard or attempt number: ASCII digits only, below 2**31; None otherwise."""
-    if text is None:
-        return None
-    text = text.strip()
-    if not _ASCII_NUMBER.fullmatch(text):
-        return None
-    value = int(text)
-    return value if value < _NUMBER_LIMIT else None
-
-
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-def _shard_from_path(path: Path, warnings: list[Warning_]) -> int | None:
-    for part in (path.name, path.parent.name):
-        match = _SHARD_NAME.match(part)
-        if match:
-            shard = _as_int(match.group(1))
-            if shard is None:
-                warnings.append(
-                    Warning_(
-                        source=str(path),
-                        message=f"{_shown(part)} names no usable shard number (0 to "
-                        f"{_NUMBER_LIMIT - 1}): its results count as of unknown shard",
-                    )
-                )
-            return shard
-    return None
-
-
-def _source_numbers(
-    path: Path, props: dict[str, str], warnings: list[Warning_]
-) -> tuple[int | None, int | None]:
-    """(shard, attempt) of one input from its suite properties, else (shard) its path.
-
-    A property that is not a number (ASCII digits, below 2**31) is ignored with a warning."""
-    shard = _as_int(props.get(SHARD_PROPERTY))
-    text = props.get(SHARD_PROPERTY)
-    if shard is None and text is not None:
-        fallback = _shard_from_path(path, warnings)
-        where = (
-            f"shard {fallback} from its file name"
-            if fallback is not None
-            else "its results count as of unknown shard"
-        )
-        warnings.append(
-            Warning_(
-                source=str(path),
-                message=f"{SHARD_PROPERTY} {_shown(text)} is not a shard number (0 to "
-                f"{_NUMBER_LIMIT - 1}): ignored, {where}",
-            )
-        )
-        shard = fallback
-    elif shard is None:
-        shard = _shard_from_path(path, warnings)
-    attempt = _as_int(props.get(ATTEMPT_PROPERTY))
-    text = props.get(ATTEMPT_PROPERTY)
-    if attempt is None and text is not None:
-        warnings.append(
-            Warning_(
-                source=str(path),
-                message=f"{ATTEMPT_PROPERTY} {_shown(text)} is not an attempt number (0 to "
-                f"{_NUMBER_LIMIT - 1}): ignored, it counts as attempt 1",
-            )
-        )
-    return shard, attempt
-
-
-@dataclass(kw_only=True)
-class _Input:
-    path: Path
-    order: int
-    shard: int | None
-    attempt: int | None
-    cases: int = 0
-    case_seconds: float = 0.0
-    suite_seconds: float = 0.0
-
-    @property
-    def sort_key(self) -> tuple[int, int, int]:
-        attempt = self.attempt if self.attempt is not None else 1
-        return (attempt, self.shard if self.shard is not None else -1, self.order)
-
-    def info(self) -> ReportInfo:
-        return ReportInfo(
-            path=self.path,
-            order=self.order,
-            shard=self.shard,
-            attempt=self.attempt,
-            cases=self.cases,
-            seconds=max(self.case_seconds, self.suite_seconds),
-        )
-
-
-def _case_properties(source: _Input) -> tuple[tuple[str, str], ...]:
-    if source.shard is None:
-        return ((REPORT_PROPERTY, str(source.path)),)
-    if source.attempt is None:
-        return ((SHARD_PROPERTY, str(source.shard)),)
-    return ((SHARD_PROPERTY, str(source.shard)), (ATTEMPT_PROPERTY, str(source.attempt)))
-
-
-def _label(classname: str, name: str) -> str:
-    return f"{classname}::{name}" if classname else name
-
-
-# -- merging ---------------------------------------------------------------------------------
-
-_Slow = tuple[float, int, SlowTest, int]  # seconds, -counter (ties: first written first), hash
-
-
-@dataclass(kw_only=True)
-class _ShardAcc:
-    tests: int = 0
-    failed: int = 0
-    skipped: int = 0
-    flaky: int = 0
-    seconds: float = 0.0
-    slowest: list[_Slow] = field(default_factory=list)
-    floor: float = 0.0  # a case must be slower than this to enter `slowest`
 
 
 class _Context:
@@ -334,10 +142,10 @@ class _Context:
     gets each case's own properties and file back from the spool.
     """
 
-    def __init__(self, source: _Input, *, strict: bool = False) -> None:
+    def __init__(self, source: Input, *, strict: bool = False) -> None:
         self.source = source
         self.shard = source.shard
-        self.extra = _case_properties(source)
+        self.extra = case_properties(source)
         if strict:
             self.extra_xml = ""
             self.tail = "/>\n"
@@ -347,9 +155,9 @@ class _Context:
         self.report_property = (REPORT_PROPERTY, str(source.path))
         self.fallback_suite = source.path.name
         self.per_case_shard = False  # set by the merger: unknown shard and a plan to ask
-        self._acc: _ShardAcc | None = None
+        self._acc: ShardAcc | None = None
 
-    def acc(self, merger: _Merger) -> _ShardAcc:
+    def acc(self, merger: _Merger) -> ShardAcc:
         if self._acc is None:
             self._acc = merger._acc(self.shard)  # noqa: SLF001 - the merger's own helper
         return self._acc
@@ -368,7 +176,7 @@ class _Merger:
     """
 
     def __init__(
-        self, inputs: list[_Input], out: Path, *, plan: Plan | None, name: str, strict: bool
+        self, inputs: list[Input], out: Path, *, plan: Plan | None, name: str, strict: bool
     ) -> None:
         self.inputs = inputs
         self.strict = strict
@@ -388,19 +196,19 @@ class _Merger:
         self.flaky_records = array("q")  # records that passed after failing
         self.input_marks: list[int] = []  # record index where each of `ordered` starts
         self.suite_marks: list[tuple[int, str]] = []  # (spool offset, suite) at each switch
-        self.held: dict[tuple[str, str], list[tuple[CaseResult, _Input]]] = {}
-        self.shard_acc: dict[int | None, _ShardAcc] = {}
+        self.held: dict[tuple[str, str], list[tuple[CaseResult, Input]]] = {}
+        self.shard_acc: dict[int | None, ShardAcc] = {}
         self.failed: list[str] = []  # labels, filled at the end
         self.flaky: list[str] = []
-        self.slowest: list[_Slow] = []
+        self.slowest: list[Slow] = []
         self.floor = 0.0
         self.folded = 0
-        self.processing: _Input | None = None  # the input being read (for --skip-bad-reports)
+        self.processing: Input | None = None  # the input being read (for --skip-bad-reports)
 
-    def _acc(self, shard: int | None) -> _ShardAcc:
+    def _acc(self, shard: int | None) -> ShardAcc:
         acc = self.shard_acc.get(shard)
         if acc is None:
-            acc = self.shard_acc[shard] = _ShardAcc()
+            acc = self.shard_acc[shard] = ShardAcc()
         return acc
 
     # -- the pass over the inputs -------------------------------------------------------------
@@ -435,7 +243,7 @@ class _Merger:
                     writer.add(MISSING_SUITE, case)
         return writer.totals, completeness
 
-    def _read(self, source: _Input, writer: ReportWriter) -> None:
+    def _read(self, source: Input, writer: ReportWriter) -> None:
         """Every case of one input: write first results, hold repeats, count."""
         self.processing = source
         ctx = _Context(source, strict=self.strict)
@@ -528,7 +336,7 @@ class _Merger:
         totals.time += seconds
         acc = ctx.acc(self)
         acc.tests += count
-        acc.seconds += seconds
+        acc.time += seconds
         floor = min(acc.floor, self.floor)
         if max(times) > floor:
             for index, value in enumerate(times):
@@ -589,7 +397,7 @@ class _Merger:
         totals.time += seconds
         acc = self._acc(shard)
         acc.tests += 1
-        acc.seconds += seconds
+        acc.time += seconds
         if seconds > acc.floor or seconds > self.floor:
             self._consider_slow(
                 seconds,
@@ -632,7 +440,7 @@ class _Merger:
         writer.totals_of(suite).add_case(case)
         self._account(case, shard, record, marker)
 
-    def _hold(self, case: CaseResult, source: _Input) -> None:
+    def _hold(self, case: CaseResult, source: Input) -> None:
         self.held.setdefault(case.key, []).append((case, source))
 
     # -- the end: folding repeated keys, summary lists ----------------------------------------
@@ -663,8 +471,8 @@ class _Merger:
         groups = self._take_back_firsts(writer) if repeated else {}
         failed = [i for i in self.failed_records if hashes[i] not in repeated][:LIST_LIMIT]
         flaky = [i for i in self.flaky_records if hashes[i] not in repeated][:LIST_LIMIT]
-        self.failed = [_label(c.classname, c.name) for c in self._read_back(writer, failed)]
-        self.flaky = [_label(c.classname, c.name) for c in self._read_back(writer, flaky)]
+        self.failed = [case_label(c.classname, c.name) for c in self._read_back(writer, failed)]
+        self.flaky = [case_label(c.classname, c.name) for c in self._read_back(writer, flaky)]
         if lost_global or lost:
             self._rebuild_slowest(writer, lost_global=lost_global, shards=lost)
         order = len(hashes)
@@ -680,7 +488,7 @@ class _Merger:
 
     def _take_back_firsts(
         self, writer: ReportWriter
-    ) -> dict[tuple[str, str], list[tuple[CaseResult, _Input]]]:
+    ) -> dict[tuple[str, str], list[tuple[CaseResult, Input]]]:
         """Read the first result of each repeated key back, take it out of the report and
         the counts; return every result of each repeated key, oldest first."""
         repeated = self.repeated
@@ -688,7 +496,7 @@ class _Merger:
         cases = self._read_back(writer, firsts)
         end = writer.position
         suite_offsets = [offset for offset, _ in self.suite_marks]
-        groups: dict[tuple[str, str], list[tuple[CaseResult, _Input]]] = {}
+        groups: dict[tuple[str, str], list[tuple[CaseResult, Input]]] = {}
         for record, case in zip(firsts, cases, strict=True):
             start, stop = self._span(record, end)
             suite = self.suite_marks[bisect.bisect_right(suite_offsets, start) - 1][1]
@@ -701,13 +509,13 @@ class _Merger:
             writer.exclude(start, stop)
             writer.totals_of(suite).add_case(first, -1)
             shard = self.shards[record]
-            self._unaccount(first, None if shard < 0 else shard)
+            self._acc(None if shard < 0 else shard).add_case(first, -1)
             groups.setdefault(first.key, []).append((first, source))
-        self.slowest = _without(self.slowest, repeated)
-        self.floor = _floor(self.slowest, SLOWEST)
+        self.slowest = without(self.slowest, repeated)
+        self.floor = heap_floor(self.slowest, SLOWEST)
         for acc in self.shard_acc.values():
-            acc.slowest = _without(acc.slowest, repeated)
-            acc.floor = _floor(acc.slowest, SLOWEST_PER_SHARD)
+            acc.slowest = without(acc.slowest, repeated)
+            acc.floor = heap_floor(acc.slowest, SLOWEST_PER_SHARD)
         for key, entries in self.held.items():
             groups.setdefault(key, []).extend(entries)
         self.held = {}
@@ -734,15 +542,15 @@ class _Merger:
                     continue
                 entry = (seconds, -record - 1)
                 if lost_global:
-                    _push_pair(overall, entry, SLOWEST)
+                    push_pair(overall, entry, SLOWEST)
                 heap = top.get(codes[record])
                 if heap is not None:
-                    _push_pair(heap, entry, SLOWEST_PER_SHARD)
+                    push_pair(heap, entry, SLOWEST_PER_SHARD)
         chosen = sorted({-order - 1 for heap in (overall, *top.values()) for _, order in heap})
         read = dict(zip(chosen, self._read_back(writer, chosen), strict=True))
 
-        def entries(heap: list[tuple[float, int]]) -> list[_Slow]:
-            result: list[_Slow] = []
+        def entries(heap: list[tuple[float, int]]) -> list[Slow]:
+            result: list[Slow] = []
             for seconds, order in heap:
                 record = -order - 1
                 case = read[record]
@@ -761,13 +569,13 @@ class _Merger:
 
         if lost_global:
             self.slowest = entries(overall)
-            self.floor = _floor(self.slowest, SLOWEST)
+            self.floor = heap_floor(self.slowest, SLOWEST)
         for code, heap in top.items():
             acc = self._acc(None if code < 0 else code)
             acc.slowest = entries(heap)
-            acc.floor = _floor(acc.slowest, SLOWEST_PER_SHARD)
+            acc.floor = heap_floor(acc.slowest, SLOWEST_PER_SHARD)
 
-    def _shard_for(self, case: CaseResult, source: _Input) -> int | None:
+    def _shard_for(self, case: CaseResult, source: Input) -> int | None:
         if source.shard is None and self.checker is not None:
             return self.checker.shard_of(case.classname, case.name, case.file, case.suite)
         return source.shard
@@ -785,21 +593,16 @@ class _Merger:
         """Count a written case into its shard's figures and the summary lists. `record`:
         its record index (None: a folded case, whose labels go to the lists at once)."""
         acc = self._acc(shard)
+        acc.add_case(case)
         outcome = case.final.outcome
-        acc.tests += 1
-        acc.seconds += spent(case)
-        label = _label(case.classname, case.name)
+        label = case_label(case.classname, case.name)
         if outcome.is_bad:
-            acc.failed += 1
             if record is not None:
                 self.failed_records.append(record)
             elif len(self.failed) < LIST_LIMIT:
                 self.failed.append(label)
-        elif outcome is Outcome.SKIPPED:
-            acc.skipped += 1
         flaky = bool(case.earlier) and case.flaky
         if flaky:
-            acc.flaky += 1
             if record is not None:
                 self.flaky_records.append(record)
             elif len(self.flaky) < LIST_LIMIT:
@@ -817,33 +620,21 @@ class _Merger:
             counter = record + 1 if record is not None else (order or 0)
             self._consider_slow(seconds, -counter, slow, marker)
 
-    def _unaccount(self, case: CaseResult, shard: int | None) -> None:
-        acc = self._acc(shard)
-        acc.tests -= 1
-        acc.seconds -= spent(case)
-        outcome = case.final.outcome
-        if outcome.is_bad:
-            acc.failed -= 1
-        elif outcome is Outcome.SKIPPED:
-            acc.skipped -= 1
-        if case.earlier and case.flaky:
-            acc.flaky -= 1
-
     def _consider_slow(self, seconds: float, order: int, slow: SlowTest, marker: int) -> None:
         """`order`: minus the case's position in the output (ties: first written first)."""
         acc = self._acc(slow.shard)
-        entry: _Slow = (seconds, order, slow, marker)
+        entry: Slow = (seconds, order, slow, marker)
         if seconds > acc.floor:
-            _push(acc.slowest, entry, SLOWEST_PER_SHARD)
-            acc.floor = _floor(acc.slowest, SLOWEST_PER_SHARD)
+            push(acc.slowest, entry, SLOWEST_PER_SHARD)
+            acc.floor = heap_floor(acc.slowest, SLOWEST_PER_SHARD)
         if seconds > self.floor:
-            _push(self.slowest, entry, SLOWEST)
-            self.floor = _floor(self.slowest, SLOWEST)
+            push(self.slowest, entry, SLOWEST)
+            self.floor = heap_floor(self.slowest, SLOWEST)
 
 
 def _per_input(
-    entries: list[tuple[CaseResult, _Input]],
-) -> list[tuple[CaseResult, _Input]]:
+    entries: list[tuple[CaseResult, Input]],
+) -> list[tuple[CaseResult, Input]]:
     """The results of one key (oldest first) as attempts: one per input report.
 
     Results of the same key inside ONE report are not attempts (pytest-subtests, a teardown
@@ -854,130 +645,14 @@ def _per_input(
     retried CI job, a re-run shard) are folded as retries. The entries of one report are
     adjacent: inputs are read one after the other.
     """
-    combined: list[tuple[CaseResult, _Input]] = []
+    combined: list[tuple[CaseResult, Input]] = []
     for case, source in entries:
         if combined and combined[-1][1] is source:
-            if _RANK[case.final.outcome] > _RANK[combined[-1][0].final.outcome]:
+            if SEVERITY[case.final.outcome] > SEVERITY[combined[-1][0].final.outcome]:
                 combined[-1] = (case, source)
         else:
             combined.append((case, source))
     return combined
-
-
-def _push_pair(heap: list[tuple[float, int]], entry: tuple[float, int], size: int) -> None:
-    if len(heap) < size:
-        heapq.heappush(heap, entry)
-    elif entry > heap[0]:
-        heapq.heapreplace(heap, entry)
-
-
-def _floor(heap: list[_Slow], size: int) -> float:
-    return heap[0][0] if len(heap) >= size else 0.0
-
-
-def _without(heap: list[_Slow], markers: set[int]) -> list[_Slow]:
-    kept = [entry for entry in heap if entry[3] not in markers]
-    heapq.heapify(kept)
-    return kept
-
-
-def _push(heap: list[_Slow], entry: _Slow, size: int) -> None:
-    if len(heap) < size:
-        heapq.heappush(heap, entry)
-    else:
-        heapq.heappushpop(heap, entry)
-
-
-def _top(heap: list[_Slow]) -> tuple[SlowTest, ...]:
-    """Slowest first (ties: first written first); tests that took no time are not "slow"."""
-    ordered = sorted(heap, key=lambda e: (-e[0], -e[1]))
-    return tuple(entry[2] for entry in ordered if entry[0] > 0)
-
-
-def _shard_rows(merger: _Merger, completeness: Completeness | None) -> tuple[ShardStats, ...]:
-    plan = merger.plan
-    missing = completeness.missing_by_shard() if completeness else {}
-    indexes: set[int] = {i for i in merger.shard_acc if i is not None}
-    indexes.update(missing)
-    if plan is not None:
-        indexes.update(range(plan.shards))
-    latest: dict[int, _Input] = {}
-    reports: dict[int | None, int] = {}
-    for source in merger.inputs:
-        reports[source.shard] = reports.get(source.shard, 0) + 1
-        if source.shard is not None:
-            current = latest.get(source.shard)
-            if current is None or source.sort_key >= current.sort_key:
-                latest[source.shard] = source
-    rows = []
-    ordered: list[int | None] = [*sorted(indexes)]
-    if None in merger.shard_acc:
-        ordered.append(None)
-    for index in ordered:
-        acc = merger.shard_acc.get(index, _ShardAcc())
-        predicted = None
-        if plan is not None and index is not None and index < plan.shards:
-            predicted = plan.shard(index).predicted_seconds
-        wall = None
-        if index is not None and index in latest:
-            source = latest[index]
-            wall = max(source.suite_seconds, source.case_seconds)
-        rows.append(
-            ShardStats(
-                index=index,
-                reports=reports.get(index, 0),
-                tests=acc.tests,
-                failed=acc.failed,
-                skipped=acc.skipped,
-                flaky=acc.flaky,
-                missing=missing.get(index, 0) if index is not None else 0,
-                actual_seconds=acc.seconds,
-                wall_seconds=wall,
-                predicted_seconds=predicted,
-                slowest=_top(acc.slowest),
-            )
-        )
-    return tuple(rows)
-
-
-def find_inputs(
-    paths: Sequence[str | Path], *, root: Path, out: Path | None = None
-) -> tuple[list[Path], list[Warning_]]:
-    """Expand files/dirs/globs into report files, in the order the paths were given (each
-    directory or glob in natural path order: `run-9` before `run-10`), each file once, leaving
-    out the merge's own output."""
-    target = out.resolve() if out is not None else None
-    files: list[Path] = []
-    seen: set[Path] = set()
-    warnings: list[Warning_] = []
-    for pattern in paths:
-        named = Path(root, pattern)
-        if (
-            target is not None
-            and not any(c in str(pattern) for c in "*?[")
-            and named.resolve() == target
-            and not named.is_dir()
-        ):  # named on purpose: skipping it would lose its tests, overwriting it too
-            raise UsageError(
-                f"{pattern}: is both an input and the merge output (-o); write the merged "
-                "report to another file"
-            )
-        found, _ = expand_paths([str(pattern)], root)
-        found.sort(key=lambda path: (natural_key(str(path)), str(path)))
-        if not found:
-            warnings.append(Warning_(source=str(pattern), message="matched no JUnit file"))
-        for file in found:
-            resolved = file.resolve()
-            if resolved in seen:
-                continue
-            seen.add(resolved)
-            if resolved == target:
-                warnings.append(
-                    Warning_(source=str(file), message="is the merge output: not an input")
-                )
-                continue
-            files.append(file)
-    return files, warnings
 
 
 def merge_reports(
@@ -1020,12 +695,12 @@ def merge_reports(
             warnings.append(
                 Warning_(
                     source=str(file),
-                    message=f"was run from another plan ({DIGEST_PROPERTY} {_shown(digest)}, "
+                    message=f"was run from another plan ({DIGEST_PROPERTY} {quoted(digest)}, "
                     f"the plan's is {plan.inputs_digest[:19]}...): its tests may not be the "
                     "planned ones",
                 )
             )
-        shard, attempt = _source_numbers(file, props, warnings)
+        shard, attempt = source_numbers(file, props, warnings)
         if shard is not None and plan is not None and shard >= plan.shards:
             warnings.append(
                 Warning_(
@@ -1035,8 +710,8 @@ def merge_reports(
                 )
             )
             shard = None
-        inputs.append(_Input(path=file, order=order, shard=shard, attempt=attempt))
-        recorded[file] = (digest or "", _as_int(props.get(SHARDS_PROPERTY)))
+        inputs.append(Input(path=file, order=order, shard=shard, attempt=attempt))
+        recorded[file] = (digest or "", as_int(props.get(SHARDS_PROPERTY)))
     skipped: list[str] = []
     while True:
         merger = _Merger(inputs, out, plan=plan, name=name, strict=strict)
@@ -1054,56 +729,22 @@ def merge_reports(
             continue
         break
     unreported, recorded_plans = (
-        ((), 0) if plan is not None else _unreported(merger.inputs, recorded, warnings)
+        ((), 0) if plan is not None else unreported_shards(merger.inputs, recorded, warnings)
     )
     return MergeResult(
         out=out,
         totals=totals,
         reports=tuple(s.info() for s in merger.inputs),
-        shards=_shard_rows(merger, completeness),
+        shards=shard_rows(merger.plan, merger.shard_acc, merger.inputs, completeness),
         completeness=completeness,
         warnings=(*warnings, *merger.warnings),
         folded=merger.folded,
         failed=tuple(merger.failed),
         flaky=tuple(merger.flaky),
-        slowest=_top(merger.slowest),
+        slowest=top_slowest(merger.slowest),
         skipped_reports=tuple(skipped),
         predicted_makespan=plan.predicted_makespan_seconds if plan is not None else None,
         fail_on_flaky=fail_on_flaky,
         unreported=unreported,
         recorded_plans=recorded_plans,
     )
-
-
-def _unreported(
-    inputs: Sequence[_Input],
-    recorded: dict[Path, tuple[str, int | None]],
-    warnings: list[Warning_],
-) -> tuple[tuple[UnreportedShard, ...], int]:
-    """Without a plan, the reports themselves say how many shards their plan has (`run` writes
-    `paratest.shards` and `paratest.plan_digest`): every shard of each plan they name must have
-    a merged report, or a lost shard would pass as "all green". A left-out bad report
-    (--skip-bad-reports) does not count as its shard's report."""
-    plans: dict[tuple[str, int], set[int]] = {}
-    for source in inputs:
-        digest, count = recorded.get(source.path, ("", None))
-        if count is None or count <= 0:
-            continue
-        seen = plans.setdefault((digest, count), set())
-        if source.shard is not None:
-            seen.add(source.shard)
-    if len(plans) > 1:
-        warnings.append(
-            Warning_(
-                source="merge",
-                message=f"the reports come from {len(plans)} different plans "
-                "(paratest.plan_digest / paratest.shards differ): each is checked for its shards",
-            )
-        )
-    unreported = tuple(
-        UnreportedShard(index=index, shards=count, digest=digest)
-        for (digest, count), seen in sorted(plans.items())
-        for index in range(count)
-        if index not in seen
-    )
-    return unreported, len(plans)

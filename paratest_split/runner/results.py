@@ -9,23 +9,23 @@ the same report (pytest reports a teardown error as a second case) keeps its wor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from paratest_split.junit import reader as junit_reader
+from paratest_split.junit.severity import SEVERITY, worst
 from paratest_split.matching import PlannedIndex
 from paratest_split.model import Attempt, CaseResult, Outcome, TestItem, Warning_
 
-_RANK = {Outcome.SKIPPED: 0, Outcome.PASSED: 1, Outcome.FAILED: 2, Outcome.ERROR: 3}
-
-
-def worst(outcomes: Iterable[Outcome]) -> Outcome | None:
-    """The most serious outcome: error > failed > passed > skipped; None for no outcomes."""
-    result: Outcome | None = None
-    for outcome in outcomes:
-        if result is None or _RANK[outcome] > _RANK[result]:
-            result = outcome
-    return result
+__all__ = [
+    "STARTED",
+    "Matcher",
+    "dedupe",
+    "placeholder_case",
+    "read_progress",
+    "read_report",
+    "worst",
+]
 
 
 def read_report(path: Path) -> tuple[list[CaseResult], list[Warning_]]:
@@ -39,7 +39,7 @@ def dedupe(cases: Sequence[CaseResult]) -> list[CaseResult]:
     chosen: dict[tuple[str, str], CaseResult] = {}
     for case in cases:
         previous = chosen.get(case.key)
-        if previous is None or _RANK[case.final.outcome] > _RANK[previous.final.outcome]:
+        if previous is None or SEVERITY[case.final.outcome] > SEVERITY[previous.final.outcome]:
             chosen[case.key] = case
     return list(chosen.values())
 
