@@ -20,12 +20,12 @@ exceptions. `History.cases` is a read-only mapping that builds `CaseHistory` val
 
 from __future__ import annotations
 
-import gc
 from collections.abc import ItemsView, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from paratest_split.errors import BadInputError
+from paratest_split.junit.gcpause import paused_gc
 from paratest_split.junit.reader import iter_timing_rows
 from paratest_split.model import SuiteSummary, Warning_
 
@@ -247,13 +247,8 @@ def load_history(paths: Sequence[Path], *, skip_bad: bool = False) -> History:
     The cyclic garbage collector is paused while loading (nothing here makes cycles, and its
     passes over millions of new tuples cost 15-20% of the time on a 1M-case history).
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _load(paths, skip_bad=skip_bad)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _load(paths: Sequence[Path], *, skip_bad: bool) -> History:

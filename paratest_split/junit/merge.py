@@ -45,7 +45,6 @@ failed and flaky cases are listed by record and labelled from the spool at the e
 from __future__ import annotations
 
 import bisect
-import gc
 import heapq
 from array import array
 from collections.abc import Sequence
@@ -55,6 +54,7 @@ from pathlib import Path
 
 from paratest_split.completeness import Checker, Completeness
 from paratest_split.errors import BadInputError, NoTestsError, ParatestError
+from paratest_split.junit.gcpause import paused_gc
 from paratest_split.junit.merge_inputs import (
     ATTEMPT_PROPERTY,
     DIGEST_PROPERTY,
@@ -249,9 +249,7 @@ class _Merger:
         ctx = _Context(source, strict=self.strict)
         ctx.per_case_shard = source.shard is None and self.checker is not None
         cases, case_seconds, suite_seconds = 0, 0.0, 0.0
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # nothing here makes cycles; collections would only rescan `seen`
-        try:
+        with paused_gc():  # nothing here makes cycles; collections would only rescan `seen`
             for item in iter_merge_items(source.path):
                 kind = type(item)
                 if kind is PlainRun:
@@ -275,9 +273,6 @@ class _Merger:
                         suite_seconds = summary.time
                 else:
                     self.warnings.append(item)  # type: ignore[arg-type]  # a Warning_
-        finally:
-            if gc_was_enabled:
-                gc.enable()
         source.cases, source.case_seconds, source.suite_seconds = (
             cases,
             case_seconds,
