@@ -321,23 +321,35 @@ def capture(
 
 
 @contextlib.contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM set `stop` instead of raising (main thread only).
-
-    The handler does nothing else: printing from a signal handler can re-enter a print of the
-    main thread. The main thread notices `stop` and says so.
-    """
+def on_signals(handler: Callable[[int], None]) -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM call `handler(signum)`; the handlers before are put back
+    after. Signal handlers can only be set from the main thread: elsewhere (e.g. tests) nothing
+    is installed. A handler that raises (an `Interrupted`) raises in the main thread."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def handler(signum: int, frame: FrameType | None) -> None:
-        del signum, frame
-        stop.set()
+    def handle(signum: int, frame: FrameType | None) -> None:
+        del frame
+        handler(signum)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def stop_on_signals(stop: threading.Event) -> contextlib.AbstractContextManager[None]:
+    """While inside, SIGINT and SIGTERM set `stop` instead of raising (main thread only).
+
+    The handler does nothing else: printing from a signal handler can re-enter a print of the
+    main thread. The main thread notices `stop` and says so.
+    """
+
+    def handler(signum: int) -> None:
+        del signum
+        stop.set()
+
+    return on_signals(handler)
