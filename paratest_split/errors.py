@@ -23,6 +23,21 @@ class ExitCode(enum.IntEnum):
     HOOK_FAILED = 12
 
 
+_WORDS: dict[int, str] = {
+    ExitCode.OK: "passed",
+    ExitCode.TESTS_FAILED: "failed",
+    ExitCode.INTERRUPTED: "interrupted",
+    ExitCode.INTERNAL_ERROR: "internal error",
+    ExitCode.HOOK_FAILED: "hook failed",
+}
+
+
+def exit_word(code: int) -> str:
+    """A run's exit code as a status word (`passed`, `failed`, `interrupted`, `internal
+    error`, `hook failed`); any other code as `exit <code>`."""
+    return _WORDS.get(code, f"exit {code}")
+
+
 class ParatestError(Exception):
     """Base class. `str(error)` is the one-line message shown to the user."""
 

@@ -21,7 +21,7 @@ from paratest_split.commands import (
     with_user_command,
     writable_dir,
 )
-from paratest_split.errors import UsageError
+from paratest_split.errors import UsageError, exit_word
 from paratest_split.local import progress as pg
 from paratest_split.local.session import LocalResult, combine, run_local
 
@@ -82,11 +82,11 @@ def worker_rows(result: LocalResult) -> list[dict[str, Any]]:
         )
         missing = sum(stats[i].missing for i in indexes if i in stats)
         if worker.error:  # the message itself is printed below the table
-            status = _status(combine([worker.error_code, *(u.exit_code for u in worker.units)]))
+            status = exit_word(combine([worker.error_code, *(u.exit_code for u in worker.units)]))
         elif not worker.units:
             status = "idle (empty shard)" if result.mode == "static" else "idle"
         else:
-            status = _status(combine([u.exit_code for u in worker.units]))
+            status = exit_word(combine([u.exit_code for u in worker.units]))
         rows.append(
             {
                 "worker": worker.index,
@@ -101,11 +101,6 @@ def worker_rows(result: LocalResult) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _status(code: int) -> str:
-    names = {0: "passed", 1: "failed", 2: "interrupted", 3: "internal error", 12: "hook failed"}
-    return names.get(code, f"exit {code}")
 
 
 def summary_json(result: LocalResult) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from paratest_split.config import Settings
-from paratest_split.errors import ExitCode, ParatestError, UsageError
+from paratest_split.errors import ExitCode, ParatestError, UsageError, exit_word
 from paratest_split.local import lock
 from paratest_split.local import progress as pg
 from paratest_split.local.schedule import (
@@ -208,9 +208,6 @@ def translate(worker: int, event: object) -> pg.Event | None:
     if isinstance(event, ev.Message) and event.warning:
         return pg.Event(worker=worker, kind=pg.PHASE, detail=f"warning: {event.text}")
     return None
-
-
-# -- signals -----------------------------------------------------------------------------------
 
 
 # -- the session -------------------------------------------------------------------------------
@@ -415,12 +412,9 @@ def _unit_label(unit: Unit, schedule: StaticSchedule | DynamicQueue) -> str:
 
 
 def _verdict(code: int) -> str:
-    return {
-        int(ExitCode.OK): "passed",
-        int(ExitCode.TESTS_FAILED): "failed",
-        int(ExitCode.INTERRUPTED): "interrupted",
-        int(ExitCode.HOOK_FAILED): "hook failed",
-    }.get(code, f"exit {code}")
+    """A unit's end on the progress board: `errors.exit_word`, except that the board has always
+    shown an internal error (3) as `exit 3` (kept: this layout change alters no output)."""
+    return f"exit {code}" if code == ExitCode.INTERNAL_ERROR else exit_word(code)
 
 
 # Which exit code wins when several parts disagree: interruption, then setup/teardown failures,
@@ -557,6 +551,20 @@ def _run_local(
             workspace_hooks=not own_hooks,
             dynamic=dynamic,
         )
+
+    def plan_hook(name: str, command: str, cancel: threading.Event | None) -> str:
+        """The once-per-plan `setup`/`teardown`, in the project directory."""
+        return _run_once_hook(
+            name,
+            command,
+            values=_hook_values(settings, source, output),
+            cwd=source,
+            settings=settings,
+            env=env,
+            stop=cancel,
+            display=display,
+        )
+
     messages: list[str] = []
     codes: list[int] = []
     setup_failed = ""
@@ -566,16 +574,7 @@ def _run_local(
         with stop_on_signals(stop):
             display.message(_plan_line(run_plan, report, dynamic, workers, len(groups)))
             if settings.setup:
-                setup_failed = _run_once_hook(
-                    "setup",
-                    settings.setup,
-                    values=_hook_values(settings, source, output),
-                    cwd=source,
-                    settings=settings,
-                    env=env,
-                    stop=stop,
-                    display=display,
-                )
+                setup_failed = plan_hook("setup", settings.setup, stop)
             if setup_failed:
                 messages.append(setup_failed)
                 codes.append(int(ExitCode.HOOK_FAILED))
@@ -613,16 +612,7 @@ def _run_local(
                                 "teardowns, removing the workspaces..."
                             )
             if settings.teardown:
-                failed = _run_once_hook(
-                    "teardown",
-                    settings.teardown,
-                    values=_hook_values(settings, source, output),
-                    cwd=source,
-                    settings=settings,
-                    env=env,
-                    stop=None,
-                    display=display,
-                )
+                failed = plan_hook("teardown", settings.teardown, None)
                 if failed:
                     messages.append(failed)
                     codes.append(int(ExitCode.HOOK_FAILED))
