@@ -27,6 +27,10 @@ Unwritable targets: `ReportWriter` raises `UsageError` naming the path (and the 
 from) before any case is added when the target's directory cannot be created or written, and
 when writing the file fails at the end, it saves the report in the temporary directory and
 names that copy in the error, so results already computed are never lost silently.
+
+Size (~650 lines): one format's writer. Serialising a case (`case_xml`, the bulk
+`plain_cases_xml`) and spooling/assembling the report (`ReportWriter`) share the escaping, the
+totals and the spool's byte layout that `merge` reads back.
 """
 
 from __future__ import annotations

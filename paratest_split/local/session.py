@@ -13,6 +13,10 @@ into `OUTPUT/junit.xml` checked against the plan, store the merged report as tim
 Workers run the workspace hooks themselves (the engine's are switched off) in dynamic mode, once
 per worker because a worker keeps its workspace across the units it runs, and with `script`
 workspaces, whose hooks create the workspace and so run in the project directory.
+
+Size (~700 lines): one session's flow (`_run_local`, `_worker`) and the small pieces only it
+uses (the engine adapter, hook values, exit-code precedence); the schedule, workspaces,
+progress display and lock are modules of their own.
 """
 
 from __future__ import annotations

@@ -35,6 +35,9 @@ Verdicts come from the runner's JUnit report. An invocation with no report (a CO
 names no `{junit}`, a `files` test run as its own program) gives each of its tests its exit
 code: 0 passed, anything else failed. The report's suites carry `paratest.attempt`: the CI
 job's attempt (`ci.job_attempt`), which `merge` uses to order re-runs of the same shard.
+
+Layout: the engine is one object built in layers, a module each (`runner.engine_base` lists
+them); this module puts them together and is the one callers import.
 """
 
 from __future__ import annotations
