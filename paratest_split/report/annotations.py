@@ -52,6 +52,10 @@ def github_annotations(result: MergeResult) -> str:
             )
             for dup in c.duplicated
         ]
+    lines += [
+        _error(f"{TITLE}: lost shard", f"shard {u.index} of {u.shards} has no report")
+        for u in result.unreported
+    ]
     shown = lines  # with the verdict line, at most GITHUB_SHOWN lines in all
     if len(lines) > GITHUB_SHOWN - 1:
         shown = lines[: GITHUB_SHOWN - 2]

@@ -146,16 +146,26 @@ def test_github_saves_every_attempt_and_the_plan_restores_the_newest() -> None:
 def test_circleci_saves_always_under_a_new_key_and_merges_after_canceled_shards() -> None:
     data = yaml.safe_load(render("circleci", _spec()))
     merge_steps = data["jobs"]["merge"]["steps"]
-    save = next(s["save_cache"] for s in merge_steps if "save_cache" in s)
-    assert save["when"] == "always"
-    assert save["key"] == "paratest-history-{{ .BuildNum }}"  # new for every job run
-    assert save["paths"] == [HISTORY]
+    cache = next(s["save_cache"] for s in merge_steps if "save_cache" in s)
+    assert cache["when"] == "always"
+    assert cache["key"] == "paratest-history-{{ .BuildNum }}"  # new for every job run
+    assert cache["paths"] == [HISTORY]
     plan_restore = next(
         s["restore_cache"] for s in data["jobs"]["plan"]["steps"] if "restore_cache" in s
     )
-    assert all(save["key"].startswith(k) for k in plan_restore["keys"])
+    assert all(cache["key"].startswith(k) for k in plan_restore["keys"])
+    prefixes = plan_restore["keys"]
     requires = next(j["merge"] for j in data["workflows"]["paratest"]["jobs"] if "merge" in j)
     assert requires["requires"] == [{"shard": ["success", "failed", "canceled"]}]
+
+    def save(build: Build, _restored: str | None) -> tuple[str, str] | None:
+        # a cancelled workflow cancels the merge job too: nothing saved
+        key = str(cache["key"]).replace("{{ .BuildNum }}", str(900 + build.number))
+        return (key, _mine(build)) if build.merged else None
+
+    # restore_cache: the most recently saved entry whose key starts with a listed prefix
+    newest = _play(save, lambda store: _newest(store, lambda k: k.startswith(tuple(prefixes))))
+    assert newest == "history of build 2"
 
 
 # -- Azure: Cache@2 saves only from a succeeded job: the history job does it ----------------------

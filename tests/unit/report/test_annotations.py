@@ -6,7 +6,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from paratest_split.junit.merge import MergeResult
+from paratest_split.junit.merge import MergeResult, UnreportedShard
 from paratest_split.junit.writer import Totals
 from paratest_split.report.annotations import (
     ANNOTATORS,
@@ -84,3 +84,24 @@ def test_github_shows_at_most_what_the_run_page_shows(result: MergeResult) -> No
 def test_buildkite_is_the_markdown_summary(result: MergeResult) -> None:
     assert buildkite_annotation(result) == render_markdown(result)
     assert set(ANNOTATORS) == {"github", "buildkite"}
+
+
+def test_github_names_a_lost_shard_of_a_merge_without_plan() -> None:
+    lost = MergeResult(
+        out=Path("junit.xml"),
+        totals=Totals(tests=3, failures=0, errors=0, skipped=0, flaky=0, time=1.0),
+        reports=(),
+        shards=(),
+        completeness=None,
+        warnings=(),
+        folded=0,
+        failed=(),
+        flaky=(),
+        slowest=(),
+        unreported=(UnreportedShard(index=1, shards=3, digest=""),),
+        recorded_plans=1,
+    )
+    commands = _commands(github_annotations(lost))
+    assert commands[0] == ("paratest-split: lost shard", "shard 1 of 3 has no report")
+    assert commands[-1][1].startswith("FAILED: 3 tests")
+    assert commands[-1][1].endswith("1 shard without a report")
