@@ -4,13 +4,9 @@ fold retried tests, check the result against the plan, summarise, keep it as his
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 from paratest_split.commands import Context
 from paratest_split.config import FIELDS
@@ -21,6 +17,7 @@ from paratest_split.model import Plan
 from paratest_split.report.annotations import ANNOTATORS
 from paratest_split.report.html import render_html
 from paratest_split.report.summary import render_json, render_markdown, render_text
+from paratest_split.runner.process import on_signals
 from paratest_split.store import store_problem, store_report
 
 HELP = "merge shard JUnit reports into one; retried tests count once; check against the plan"
@@ -130,25 +127,12 @@ def _history(ctx: Context) -> Path:
     return history if history.is_absolute() else ctx.cwd / history
 
 
-@contextlib.contextmanager
-def _abort_on_signals() -> Iterator[None]:
+def _abort(signum: int) -> None:
     """SIGTERM/SIGINT (a cancelled CI job) raise `Interrupted` (exit 2): the report writer's
     abort path removes its temporary files, and a partial report is never written. Without
     this, SIGTERM would kill the process outright and leave a spool beside the output."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread (e.g. tests)
-        return
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        raise Interrupted(f"merge interrupted by {name}; its temporary files were removed")
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    name = signal.Signals(signum).name
+    raise Interrupted(f"merge interrupted by {name}; its temporary files were removed")
 
 
 def _store(out: Path, history: Path, result: MergeResult, ctx: Context) -> int:
@@ -173,7 +157,7 @@ def _store(out: Path, history: Path, result: MergeResult, ctx: Context) -> int:
 
 
 def handle(ctx: Context) -> int:
-    with _abort_on_signals():
+    with on_signals(_abort):
         return _handle(ctx)
 
 
