@@ -279,9 +279,12 @@ def bench(suite_key: str, shards: int, cache: Path, *, reuse_history: bool) -> s
             f"{matched} durations matched for pytest-split"
         )
         ideal_wall, ideal_cpu = serial.wall / shards, serial.cpu / shards
+        # the history's times are wall times under the load of its run; CPU / wall of that run
+        # turns a predicted wall time into a predicted CPU time, which load does not change
+        busy = serial.cpu / serial.wall
     else:
         lines.append(f"serial: history reused ({history})")
-        ideal_wall = ideal_cpu = float("nan")
+        ideal_wall = ideal_cpu = busy = float("nan")
     summary = [
         line
         for line in planned.stdout.splitlines()
@@ -289,10 +292,10 @@ def bench(suite_key: str, shards: int, cache: Path, *, reuse_history: bool) -> s
     ]
     lines += ["", *(f"    {line}" for line in summary), ""]
     lines.append(
-        "| shard | ours wall | ours CPU | predicted | pred/actual | tests | "
-        "pytest-split wall | pytest-split CPU |"
+        "| shard | ours wall | ours CPU | predicted | pred/actual wall | pred x serial CPU/wall "
+        "/ actual CPU | tests | pytest-split wall | pytest-split CPU |"
     )
-    lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for index in range(shards):
         detail = plan["shards_detail"][index]
         predicted = detail["predicted_seconds"]
@@ -300,12 +303,17 @@ def bench(suite_key: str, shards: int, cache: Path, *, reuse_history: bool) -> s
         ratio = predicted / mine.wall if mine.wall else float("nan")
         lines.append(
             f"| {index} | {mine.wall:.1f} | {mine.cpu:.1f} | {predicted:.1f} | {ratio:.2f} | "
-            f"{len(detail['tests'])} | {other.wall:.1f} | {other.cpu:.1f} |"
+            f"{predicted * busy / mine.cpu:.2f} | {len(detail['tests'])} | {other.wall:.1f} | "
+            f"{other.cpu:.1f} |"
         )
     our_wall, our_cpu = max(t.wall for t in ours), max(t.cpu for t in ours)
     their_wall, their_cpu = max(t.wall for t in theirs), max(t.cpu for t in theirs)
     worst = max(
         abs(p["predicted_seconds"] / t.wall - 1)
+        for p, t in zip(plan["shards_detail"], ours, strict=True)
+    )
+    worst_cpu = max(
+        abs(p["predicted_seconds"] * busy / t.cpu - 1)
         for p, t in zip(plan["shards_detail"], ours, strict=True)
     )
     merge_line = (merged.stdout.strip().splitlines() or [""])[0]
@@ -324,7 +332,8 @@ def bench(suite_key: str, shards: int, cache: Path, *, reuse_history: bool) -> s
         f"{their_cpu / ideal_cpu:.3f}"
     )
     lines.append(
-        f"predicted vs actual (wall): worst {worst:.1%} (acceptance: within 15% every shard)"
+        f"predicted vs actual: worst {worst:.1%} in wall time, {worst_cpu:.1%} in CPU time "
+        f"(predicted x serial CPU/wall {busy:.3f}) (acceptance: within 15% every shard)"
     )
     lines.append(
         f"exit codes: ours {[t.code for t in ours]}, pytest-split {[t.code for t in theirs]}; "
