@@ -79,6 +79,23 @@ class InvocationStage(HookStage):
             return None
         return substitute_argv(self.settings.command, self.values(), leave=RUNNER_PLACEHOLDERS)
 
+    def _discover_args(self) -> tuple[str, ...]:
+        """The discovery arguments the plan was made with (so the runner collects the same
+        ids), unless this run names its own: those win, with a warning when they differ."""
+        given = tuple(self.settings.discover_args)
+        planned = self.run_.plan.discover_args
+        if planned is None or (given and given == planned):
+            return given
+        if not given:
+            return planned
+        if not self.state.said_other_args:
+            self.state.said_other_args = True
+            self._warn(
+                f"--discover-args {' '.join(given)!r} differ from the plan's "
+                f"{' '.join(planned)!r}: using this run's (test ids may not match the plan)"
+            )
+        return given
+
     def _invocations(self, tests: Sequence[str], directory: Path) -> list[Invocation]:
         directory.mkdir(parents=True, exist_ok=True)
         tests_file = directory / "tests.txt"
@@ -91,7 +108,7 @@ class InvocationStage(HookStage):
             junit_dir=junit_dir,
             root=self.run_.workspace,
             user_command=self._user_command(),
-            args=self.settings.discover_args,
+            args=self._discover_args(),
             env=self.run_.env,
         )
         invocations = self._plugin_call(self.run_.discoverer.invocations, request)
