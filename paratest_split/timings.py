@@ -35,6 +35,7 @@ DEFAULT_PER_TEST = 0.0005
 STARTUP_PROPERTY = "paratest.startup"
 COLLECT_PROPERTY = "paratest.collect"
 MODULE_PROPERTY_PREFIX = "paratest.collect:"
+SHARD_REPORT_PROPERTY = "paratest.shard"  # on the reports `paratest-split run` writes
 
 
 class CaseTiming(Protocol):
@@ -170,11 +171,17 @@ def learn_costs(
             if seconds is not None:
                 modules.setdefault(name[len(MODULE_PROPERTY_PREFIX) :], []).append(seconds)
                 recorded += seconds
-        startups.append(startup + max(0.0, collect - recorded))
+        fixed = startup + max(0.0, collect - recorded)
         own = by_source.get(source, [])
         if len(own) == 1 and own[0].time is not None and not own[0].untimed and own[0].cases:
             spare = own[0].time - collect - own[0].case_time
-            per_tests.append(max(0.0, spare / own[0].cases))
+            if SHARD_REPORT_PROPERTY in properties:
+                # our shard report: its time is the runner's whole wall time (process start to
+                # exit), so what no case and no collection took is the shard's fixed cost
+                fixed = max(fixed, spare - DEFAULT_PER_TEST * own[0].cases)
+            else:  # pytest's own report: session time, start-up not in it
+                per_tests.append(max(0.0, spare / own[0].cases))
+        startups.append(fixed)
     if startups:
         learned = {name: round(_median(values), 4) for name, values in sorted(modules.items())}
         default = _median(list(learned.values())) if learned else 0.0

@@ -102,6 +102,7 @@ class State:
     warnings: list[str] = field(default_factory=list)
     said_no_junit: bool = False
     said_other_args: bool = False
+    cost_properties: tuple[tuple[str, str], ...] = ()  # the first attempt's paratest.startup...
     # wall time of the first attempt's test processes (not hooks, not retries): the suite time,
     # from which the next plan learns the runner's start-up and per-test cost
     runner_seconds: float = 0.0

@@ -15,12 +15,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 
 from paratest_split.errors import ParatestError, PluginError, UsageError
+from paratest_split.junit.reader import suite_properties
 from paratest_split.model import Attempt, CaseResult, Invocation, Outcome
 from paratest_split.runner import events as ev
 from paratest_split.runner.engine_base import NO_RESULT, Batch, Stopped, some_of, tests_of
 from paratest_split.runner.invocations import InvocationStage
 from paratest_split.runner.process import ProcessResult
 from paratest_split.runner.results import placeholder_case, read_progress, worst
+from paratest_split.timings import COLLECT_PROPERTY, STARTUP_PROPERTY
 
 PYTEST_USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR (pytest is not imported here)
 # pytest's words when the interpreter it runs in cannot import our plugin (`-p
@@ -65,6 +67,8 @@ class RecoveryStage(InvocationStage):
         cases: list[CaseResult] = []
         for invocation in invocations:
             cases.extend(self._junit_cases(invocation))
+        if attempt == 1 and len(invocations) == 1:
+            self._keep_cost_properties(invocations[0])
         results = self._assign(attempt, tests, cases)
         self._judge_by_exit_code(results, tests, ran, total=len(invocations))
         cut = [i for i, p in ran if p.stopped or p.timed_out]
@@ -177,6 +181,20 @@ class RecoveryStage(InvocationStage):
             )
         return crashes
 
+    def _keep_cost_properties(self, invocation: Invocation) -> None:
+        """The runner's start-up and per-file collection times (our pytest plugin writes them
+        as suite properties), carried into the shard report so a later plan can learn the
+        shard's fixed costs from it (timings: `paratest.startup`, `paratest.collect*`)."""
+        path = self._junit_path(invocation)
+        files = [] if path is None else sorted(path.rglob("*.xml")) if path.is_dir() else [path]
+        if len(files) != 1 or not files[0].is_file():
+            return
+        self.state.cost_properties = tuple(
+            (name, value)
+            for name, value in sorted(suite_properties(files[0]).items())
+            if name == STARTUP_PROPERTY or name.startswith(COLLECT_PROPERTY)
+        )
+
     def _crashed(self, invocation: Invocation, process: ProcessResult) -> bool:
         """The runner died on its own (not stopped by us) without writing its report."""
         if process.returncode in (0, None) or process.start_error:
@@ -199,11 +217,13 @@ class RecoveryStage(InvocationStage):
                     "and on PATH?)"
                 )
             return None
-        if process.returncode != PYTEST_USAGE_ERROR or not _is_pytest(argv):
+        if process.returncode in (0, None) or not _is_pytest(argv):
             return None
         if not self._crashed(invocation, process):
             return None
         lines = [line.strip() for line in process.output.splitlines() if line.strip()]
+        # a plugin that cannot be imported is exit 4 in some pytest versions and an uncaught
+        # ImportError (exit 1) in others: the words decide
         plugin = next((line for line in lines if _PLUGIN_MISSING.search(line)), None)
         if plugin is not None:
             program = self._program(invocation)
@@ -216,6 +236,8 @@ class RecoveryStage(InvocationStage):
                 f"({plugin.removeprefix('ERROR: ')}): install paratest-split in {where}, put a "
                 "python that has it first on PATH, or give the test command after --"
             )
+        if process.returncode != PYTEST_USAGE_ERROR:
+            return None
         error = next((line for line in lines if _USAGE_ERROR.search(line)), None)
         error = error or next((line for line in lines if line.startswith("ERROR:")), None)
         if error is None:

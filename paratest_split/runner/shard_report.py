@@ -48,6 +48,7 @@ class ReportStage(AttemptStage):
             ("paratest.attempts", str(self.state.attempts)),
             ("paratest.attempt", str(ci.job_attempt(run.env))),
             ("paratest.plan_digest", run.plan.inputs_digest),
+            *self.state.cost_properties,
         )
         write_report(
             run.report,

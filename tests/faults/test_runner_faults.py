@@ -10,6 +10,7 @@ no traceback was printed. Self-contained: helpers come from tests/unit/runner/he
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -561,3 +562,46 @@ def test_shard_timeout_stops_a_hang_and_reports_it(tmp_path: Path) -> None:
     cases = _report(suite)
     assert children(cases["test_ok"]) == []
     assert "timeout" in _message(cases["test_hang"])
+
+
+def _system_python_without_paratest() -> Path | None:
+    """The machine's own python3 (outside our venv) when it has pytest but not paratest-split:
+    its pytest ends with an uncaught ImportError (exit 1), not pytest's usage error (exit 4)."""
+    venv_bin = Path(sys.executable).parent
+    path = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != venv_bin
+    )
+    found = shutil.which("python3", path=path)
+    if found is None:
+        return None
+    probe = subprocess.run(
+        [
+            found,
+            "-I",
+            "-c",
+            "import pytest\ntry:\n import paratest_split\nexcept ImportError: pass\n"
+            "else: raise SystemExit(3)",
+        ],
+        capture_output=True,
+        check=False,
+    )
+    return Path(found) if probe.returncode == 0 else None
+
+
+def test_another_python_whose_pytest_cannot_import_the_plugin_is_a_plugin_error(
+    tmp_path: Path,
+) -> None:
+    system = _system_python_without_paratest()
+    if system is None:
+        pytest.skip("no python3 outside the venv that has pytest and lacks paratest-split")
+    suite = copy_suite("basic", tmp_path)
+    bin_dir = tmp_path / "other-bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(system)
+    env = _env(tmp_path)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    plan = make_plan(tmp_path / "plan", [[f"{PLAIN}::test_ok", f"{PLAIN}::test_flaky"]])
+    result = _run(_shard(plan, "--retries", "2"), suite, env)
+    assert result.returncode == 11, result.stderr
+    assert "cannot load paratest-split's pytest plugin" in _last_line(result.stderr)
+    assert "attempt 2" not in result.stderr

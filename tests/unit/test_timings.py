@@ -7,6 +7,7 @@ import pytest
 from paratest_split.matching import module_of
 from paratest_split.model import EstimateSource, SuiteSummary, TestItem
 from paratest_split.timings import (
+    DEFAULT_PER_TEST,
     DEFAULT_STARTUP,
     RUN_OVERHEAD,
     Estimator,
@@ -197,6 +198,23 @@ def test_costs_learned_from_the_plugins_properties() -> None:
     assert costs.default_module == pytest.approx(1.75)
     assert costs.per_test == pytest.approx(0.001)  # (15 - 4 - 10) s over 1000 cases
     assert "learned" in costs.how
+
+
+def test_costs_from_our_shard_report_count_its_whole_wall_time_as_fixed_cost() -> None:
+    """`run` copies the plugin's properties into the shard report, whose time is the runner's
+    whole wall time: what no case and no collection took is the shard's fixed cost, not a
+    per-test cost (it was learned as 0.47 s per test on a 3-test shard)."""
+    properties = {
+        "paratest.shard": "0",
+        "paratest.startup": "0.35",
+        "paratest.collect": "0.02",
+        "paratest.collect:tests/test_a.py": "0.01",
+    }
+    shard = SuiteSummary(name="pytest", time=1.62, cases=3, case_time=0.0, source="s.xml")
+    costs = learn_costs([("s.xml", properties)], [shard], files=1)
+    assert costs.learned
+    assert costs.per_test == pytest.approx(DEFAULT_PER_TEST)
+    assert costs.startup == pytest.approx(1.62 - 0.02 - 3 * DEFAULT_PER_TEST + RUN_OVERHEAD)
 
 
 def test_costs_estimated_from_one_serial_suite_time() -> None:

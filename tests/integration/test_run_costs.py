@@ -1,0 +1,31 @@
+"""`run` keeps the pytest plugin's start-up and collection times in the shard report, and the
+next plan learns the shard's fixed cost from shard reports alone (build N -> build N+1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.faults.conftest import THREE_MODULES, paratest, write_project
+
+pytestmark = pytest.mark.slow
+
+
+def test_shard_reports_carry_costs_the_next_plan_learns(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", THREE_MODULES)
+    planned = paratest(["--shards", "2", "--discover", "pytest", "--out", "plan"], project)
+    assert planned.returncode == 0, planned.stderr
+    for index in (0, 1):
+        ran = paratest(["run", "--plan", "plan", "--index", str(index)], project)
+        assert ran.returncode in (0, 1), ran.stderr
+    report = (project / "paratest-results" / "shard-0.xml").read_text(encoding="utf-8")
+    assert 'name="paratest.startup"' in report
+    assert 'name="paratest.collect"' in report
+    assert 'name="paratest.collect:tests/' in report
+    again = paratest(
+        ["--shards", "2", "--discover", "pytest", "--junit", "paratest-results", "--out", "p2"],
+        project,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "learned from 2 report(s) with recorded collection times" in again.stdout + again.stderr
