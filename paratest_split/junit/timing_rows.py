@@ -64,7 +64,7 @@ def is_pseudo_case(classname: str, name: str) -> bool:
 
 
 class _Suite:
-    __slots__ = ("case_time", "cases", "file", "last_child_file", "name", "time")
+    __slots__ = ("case_time", "cases", "file", "last_child_file", "name", "time", "untimed")
 
     def __init__(self, name: str, file: str | None, time: str | None) -> None:
         self.name = name
@@ -72,6 +72,7 @@ class _Suite:
         self.time = time
         self.cases = 0
         self.case_time = 0.0
+        self.untimed = 0  # cases without a usable time: the overhead fit must not read them as 0
         self.last_child_file: str | None = None  # `file` of the latest child suite that had one
 
 
@@ -127,11 +128,13 @@ class TimingTarget:
                 cases=suite.cases,
                 case_time=suite.case_time,
                 source=self.source,
+                untimed=suite.untimed,
             )
         )
         parent = self.suites[-1]
         parent.cases += suite.cases
         parent.case_time += suite.case_time
+        parent.untimed += suite.untimed
 
     def _case_time(self, attrib: dict[str, str], classname: str, name: str) -> float | None:
         """The case's usable time, counted into its suite; None (+ warning) otherwise."""
@@ -165,6 +168,8 @@ class TimingTarget:
         suite.cases += 1
         if seconds is not None:
             suite.case_time += seconds
+        else:
+            suite.untimed += 1
 
     def _bad_time(self, classname: str, name: str, raw: str, why: str) -> None:
         self.invalid += 1

@@ -149,3 +149,22 @@ def test_gzip_bomb_in_history_is_refused_quickly(three: Path) -> None:
     )
     assert skipped.returncode == 0, skipped.stderr  # left out on request, said so
     assert "gzip data expands" in skipped.stderr
+
+
+def test_an_untimed_case_is_not_read_as_zero_seconds_of_overhead(tmp_path: Path) -> None:
+    """Suite time 2.0 s, cases 1.0 s + NaN: the NaN case's time came back as 1 s of
+    collection overhead per file. A suite with an untimed case is left out of the fit."""
+    (tmp_path / "h.xml").write_text(
+        '<testsuite name="pytest" time="2.0">'
+        '<testcase classname="tests.test_a" name="test_a1" time="1.0"/>'
+        '<testcase classname="tests.test_a" name="test_a2" time="NaN"/></testsuite>',
+        encoding="utf-8",
+    )
+    (tmp_path / "ids.txt").write_text("tests/test_a.py::test_a1\ntests/test_a.py::test_a2\n")
+    result = paratest(
+        ["--shards", "2", "--tests-from", "ids.txt", "--junit", "h.xml", "--out", "p"], tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    overhead = next(line for line in result.stdout.splitlines() if "overhead:" in line)
+    assert "collection 0.000 s per file" in overhead, overhead
+    assert "assumed" in overhead, overhead

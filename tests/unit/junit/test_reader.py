@@ -355,7 +355,7 @@ def test_bare_testsuite_root_and_cases_outside_suites(tmp_path: Path) -> None:
     cases, suites, warnings = read_report(path)
     assert [(c.suite, c.final.time, time_known(c)) for c in cases] == [("only", 0.0, False)]
     assert suites == [
-        SuiteSummary(name="only", time=None, cases=1, case_time=0.0, source=str(path))
+        SuiteSummary(name="only", time=None, cases=1, case_time=0.0, source=str(path), untimed=1)
     ]
     assert [w.message for w in warnings] == [
         "1 case(s) have no time attribute; not used for timing"
