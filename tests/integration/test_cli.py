@@ -29,7 +29,7 @@ def test_bad_flag_value_is_exit_4_with_one_line(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "--group-by" in err[0]
-    assert "'module' is not one of test, class, file, dir" in err[0]
+    assert "'module' is not one of auto, test, class, file, dir" in err[0]
 
 
 def test_unknown_flag_is_exit_4(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults_without_any_input(tmp_path: Path) -> None:
     settings = load_settings({}, {}, tmp_path)
     assert settings == Settings()
-    assert settings.group_by == "file"
+    assert settings.group_by == "auto"
     assert settings.retries == 0
 
 
@@ -124,6 +124,6 @@ def test_config_flag_is_not_a_key(tmp_path: Path) -> None:
 
 def test_options_table_covers_every_key_with_flag_and_variable() -> None:
     rows = {row[0]: row for row in options_table()}
-    assert rows["group_by"][1:4] == ("--group-by", "PARATEST_GROUP_BY", "file")
+    assert rows["group_by"][1:4] == ("--group-by", "PARATEST_GROUP_BY", "auto")
     assert rows["setup_workspace"][1] == "--setup-workspace"
     assert "config" not in rows
