@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from paratest_split.config import Settings
 from paratest_split.errors import (
@@ -60,16 +61,37 @@ class PlanReport:
 def read_test_list(
     source: str, cwd: Path, stdin: Callable[[], str] | None = None
 ) -> tuple[str, str]:
-    """`--tests-from FILE|-` -> (text, name to show in errors)."""
+    """`--tests-from FILE|-` -> (text, name to show in errors). At most `TEST_LIST_LIMIT`
+    bytes: `/dev/zero` or `yes ID |` would otherwise grow until memory runs out."""
     if source == "-":
-        return (stdin or sys.stdin.read)(), "<stdin>"
+        if stdin is not None:
+            return stdin(), "<stdin>"
+        return _bounded_text(sys.stdin.buffer, "<stdin>"), "<stdin>"
     path = Path(source) if Path(source).is_absolute() else cwd / source
     try:
-        return path.read_text(encoding="utf-8-sig"), source
+        with path.open("rb") as raw:
+            return _bounded_text(raw, source), source
     except FileNotFoundError:
         raise BadInputError(source, "no such file (--tests-from)") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise BadInputError(source, f"cannot read the test list: {exc}") from None
+
+
+TEST_LIST_LIMIT = 256 << 20  # 256 MiB: a million ids of 250 characters
+
+
+def _bounded_text(raw: BinaryIO, where: str) -> str:
+    data = raw.read(TEST_LIST_LIMIT + 1)
+    if len(data) > TEST_LIST_LIMIT:
+        raise BadInputError(
+            where,
+            f"the test list is larger than {TEST_LIST_LIMIT >> 20} MiB: not a list of test ids "
+            "(an endless stream such as /dev/zero or `yes`?)",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(where, f"cannot read the test list: {exc}") from None
 
 
 def history_paths(settings: Settings, cwd: Path) -> tuple[list[Path], list[str]]:

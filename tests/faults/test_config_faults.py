@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import no_traceback, paratest
+from tests.faults.conftest import in_shell, no_traceback, paratest
 
 pytestmark = pytest.mark.slow
 SPLIT = ["--shards", "2", "--discover", "pytest", "--out", "plan"]
@@ -65,3 +65,20 @@ def test_timings_limit_must_be_a_count(three: Path, value: str) -> None:
     no_traceback(result)
     assert result.returncode == 4, result.stderr
     assert "argument --limit" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "paratest-split --shards 2 --tests-from /dev/zero --out plan",
+        "yes tests/test_a.py::test_a1 | paratest-split --shards 2 --tests-from - --out plan",
+    ],
+    ids=["dev-zero", "yes-pipe"],
+)
+def test_an_endless_test_list_is_refused(three: Path, command: str) -> None:
+    """It grew without bound until MemoryError; now exit 10 after 256 MiB, in about a second."""
+    result = in_shell(command, three, timeout=60)
+    no_traceback(result)
+    assert result.returncode == 10, result.stderr
+    assert "the test list is larger than 256 MiB" in result.stderr
+    assert not (three / "plan").exists()
