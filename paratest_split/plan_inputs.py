@@ -4,7 +4,6 @@ reports — and make the plan with the pure `planner` (the library behind `split
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -214,16 +213,12 @@ def make_plan(
     `lean=True` (for callers that only write the plan) leaves `plan.items` empty when the
     items are many and says what plan.json must list in `PlanReport.stored` instead."""
     from paratest_split.history import load_history
+    from paratest_split.junit.gcpause import paused_gc
 
     paths, warnings = history_paths(settings, cwd)
     if _tests_from_history(settings, paths):
-        was_enabled = gc.isenabled()
-        gc.disable()  # millions of new objects, no cycles: see history.load_history
-        try:
+        with paused_gc():  # millions of new objects, no cycles: see history.load_history
             return _plan_from_history(settings, env, cwd, paths, warnings, lean=lean)
-        finally:
-            if was_enabled:
-                gc.enable()
     items = discover_items(settings, env, cwd, paths)
     history = load_history(paths, skip_bad=settings.skip_bad_reports)
     warnings.extend(str(w) for w in history.warnings)
