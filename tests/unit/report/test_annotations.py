@@ -50,8 +50,9 @@ def test_github_errors_name_each_failed_missing_and_duplicated_test(result: Merg
     assert commands[-1][1].startswith("FAILED: 349 tests")
 
 
-def test_github_passes_quietly() -> None:
-    passed = MergeResult(
+def _three_passed() -> MergeResult:
+    """A merge of three passing tests without a plan."""
+    return MergeResult(
         out=Path("junit.xml"),
         totals=Totals(tests=3, failures=0, errors=0, skipped=0, flaky=0, time=1.0),
         reports=(),
@@ -63,6 +64,10 @@ def test_github_passes_quietly() -> None:
         flaky=(),
         slowest=(),
     )
+
+
+def test_github_passes_quietly() -> None:
+    passed = _three_passed()
     assert github_annotations(passed) == ""
 
 
@@ -87,17 +92,8 @@ def test_buildkite_is_the_markdown_summary(result: MergeResult) -> None:
 
 
 def test_github_names_a_lost_shard_of_a_merge_without_plan() -> None:
-    lost = MergeResult(
-        out=Path("junit.xml"),
-        totals=Totals(tests=3, failures=0, errors=0, skipped=0, flaky=0, time=1.0),
-        reports=(),
-        shards=(),
-        completeness=None,
-        warnings=(),
-        folded=0,
-        failed=(),
-        flaky=(),
-        slowest=(),
+    lost = dataclasses.replace(
+        _three_passed(),
         unreported=(UnreportedShard(index=1, shards=3, digest=""),),
         recorded_plans=1,
     )
