@@ -13,6 +13,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+# Suite properties of the shard reports `paratest-split run` writes: `merge` checks shards and
+# plans by them, the cost model tells a shard report (runner wall time) from pytest's own.
+SHARD_PROPERTY = "paratest.shard"
+SHARDS_PROPERTY = "paratest.shards"
+DIGEST_PROPERTY = "paratest.plan_digest"
+ATTEMPT_PROPERTY = "paratest.attempt"
+ATTEMPTS_PROPERTY = "paratest.attempts"
+
 
 class Outcome(str, enum.Enum):
     PASSED = "passed"

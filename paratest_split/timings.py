@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from paratest_split.matching import module_of, norm_file, suffix_match
-from paratest_split.model import Estimate, EstimateSource, ShardCosts, SuiteSummary, TestItem
+from paratest_split.model import (
+    SHARD_PROPERTY,
+    Estimate,
+    EstimateSource,
+    ShardCosts,
+    SuiteSummary,
+    TestItem,
+)
 
 DEFAULT_SECONDS = 1.0
 # The cost model's defaults where the history cannot tell (FIELD-NOTES: a one-test pytest run
@@ -35,7 +42,6 @@ DEFAULT_PER_TEST = 0.0005
 STARTUP_PROPERTY = "paratest.startup"
 COLLECT_PROPERTY = "paratest.collect"
 MODULE_PROPERTY_PREFIX = "paratest.collect:"
-SHARD_REPORT_PROPERTY = "paratest.shard"  # on the reports `paratest-split run` writes
 
 
 class CaseTiming(Protocol):
@@ -175,7 +181,7 @@ def learn_costs(
         own = by_source.get(source, [])
         if len(own) == 1 and own[0].time is not None and not own[0].untimed and own[0].cases:
             spare = own[0].time - collect - own[0].case_time
-            if SHARD_REPORT_PROPERTY in properties:
+            if SHARD_PROPERTY in properties:
                 # our shard report: its time is the runner's whole wall time (process start to
                 # exit), so what no case and no collection took is the shard's fixed cost
                 fixed = max(fixed, spare - DEFAULT_PER_TEST * own[0].cases)

@@ -16,12 +16,16 @@ from paratest_split.junit.merge_result import ReportInfo, UnreportedShard
 from paratest_split.junit.reader import (
     expand_paths,
 )
-from paratest_split.model import Warning_
+from paratest_split.model import (
+    ATTEMPT_PROPERTY,
+    DIGEST_PROPERTY,
+    SHARD_PROPERTY,
+    SHARDS_PROPERTY,
+    Warning_,
+)
 
-SHARD_PROPERTY = "paratest.shard"
-SHARDS_PROPERTY = "paratest.shards"
-DIGEST_PROPERTY = "paratest.plan_digest"
-ATTEMPT_PROPERTY = "paratest.attempt"
+__all__ = ["ATTEMPT_PROPERTY", "DIGEST_PROPERTY", "SHARDS_PROPERTY", "SHARD_PROPERTY"]
+
 REPORT_PROPERTY = "paratest.report"
 
 _SHARD_NAME = re.compile(r"^shard-([0-9]+)(?:\.xml(?:\.gz)?)?$")

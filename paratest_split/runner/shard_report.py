@@ -10,7 +10,16 @@ import time
 from paratest_split import ci
 from paratest_split.errors import ExitCode
 from paratest_split.junit.writer import write_report
-from paratest_split.model import Attempt, CaseResult, Outcome
+from paratest_split.model import (
+    ATTEMPT_PROPERTY,
+    ATTEMPTS_PROPERTY,
+    DIGEST_PROPERTY,
+    SHARD_PROPERTY,
+    SHARDS_PROPERTY,
+    Attempt,
+    CaseResult,
+    Outcome,
+)
 from paratest_split.retry import fold
 from paratest_split.runner import events as ev
 from paratest_split.runner.attempts import AttemptStage
@@ -43,11 +52,11 @@ class ReportStage(AttemptStage):
         if not suites:
             suites[SUITE] = []
         properties = (
-            ("paratest.shard", str(run.index)),
-            ("paratest.shards", str(run.plan.shards)),
-            ("paratest.attempts", str(self.state.attempts)),
-            ("paratest.attempt", str(ci.job_attempt(run.env))),
-            ("paratest.plan_digest", run.plan.inputs_digest),
+            (SHARD_PROPERTY, str(run.index)),
+            (SHARDS_PROPERTY, str(run.plan.shards)),
+            (ATTEMPTS_PROPERTY, str(self.state.attempts)),
+            (ATTEMPT_PROPERTY, str(ci.job_attempt(run.env))),
+            (DIGEST_PROPERTY, run.plan.inputs_digest),
             *self.state.cost_properties,
         )
         write_report(
