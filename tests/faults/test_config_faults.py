@@ -12,44 +12,36 @@ pytestmark = pytest.mark.slow
 SPLIT = ["--shards", "2", "--discover", "pytest", "--out", "plan"]
 
 
-def _refused(result_dir: Path, stderr: str, *words: str) -> None:
-    assert not (result_dir / "plan").exists(), "a plan was written from a bad configuration"
-    line = stderr.strip()
-    assert "\n" not in line, stderr
+def _split_refused(project: Path, *words: str) -> None:
+    """`split` exits 4 with one line holding `words`, and writes no plan."""
+    result = paratest(SPLIT, project)
+    no_traceback(result)
+    assert result.returncode == 4, result.stderr
+    assert not (project / "plan").exists(), "a plan was written from a bad configuration"
+    line = result.stderr.strip()
+    assert "\n" not in line, result.stderr
     for word in words:
         assert word in line, line
 
 
 def test_config_that_is_a_directory_is_an_error(three: Path) -> None:
     (three / "paratest.yaml").mkdir()
-    result = paratest(SPLIT, three)
-    no_traceback(result)
-    assert result.returncode == 4, result.stderr
-    _refused(three, result.stderr, "paratest.yaml", "not a regular file")
+    _split_refused(three, "paratest.yaml", "not a regular file")
 
 
 def test_config_that_is_a_dangling_symlink_is_an_error(three: Path) -> None:
     (three / "paratest.yaml").symlink_to(three / "gone.yaml")
-    result = paratest(SPLIT, three)
-    no_traceback(result)
-    assert result.returncode == 4, result.stderr
-    _refused(three, result.stderr, "paratest.yaml", "dangling symlink")
+    _split_refused(three, "paratest.yaml", "dangling symlink")
 
 
 def test_duplicate_key_names_both_lines(three: Path) -> None:
     (three / "paratest.yaml").write_text("retries: 1\nshards: 2\nretries: 3\n", encoding="utf-8")
-    result = paratest(SPLIT, three)
-    no_traceback(result)
-    assert result.returncode == 4, result.stderr
-    _refused(three, result.stderr, "paratest.yaml:3", "'retries' given twice", "line 1")
+    _split_refused(three, "paratest.yaml:3", "'retries' given twice", "line 1")
 
 
 def test_null_key_is_named_as_written(three: Path) -> None:
     (three / "paratest.yaml").write_text("shards: 2\nnull: 3\n", encoding="utf-8")
-    result = paratest(SPLIT, three)
-    no_traceback(result)
-    assert result.returncode == 4, result.stderr
-    _refused(three, result.stderr, "paratest.yaml:2", "unknown key 'null'")
+    _split_refused(three, "paratest.yaml:2", "unknown key 'null'")
 
 
 def test_good_config_still_plans(three: Path) -> None:
