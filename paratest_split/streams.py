@@ -19,6 +19,8 @@ import threading
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from paratest_split.errors import ExitCode
+
 
 class GuardedStream:
     """A text stream whose `write`/`flush` never raise OSError; `lost` is the first error."""
@@ -129,4 +131,4 @@ def lost_output_code(verdict: int, stream: GuardedStream) -> int:
     loss (a full device, a closed stream) means output the user asked for is gone: exit 4."""
     if verdict != 0 or stream.lost is None or stream.lost.errno == errno.EPIPE:
         return verdict
-    return 4
+    return int(ExitCode.USAGE_ERROR)
