@@ -194,8 +194,10 @@ class ShardCosts:
     """What a shard pays besides its tests' own times (the cost model of `group_by: auto`).
 
     `startup` once per shard; `modules[file]` (else `default_module`) once per shard that holds
-    any test of that file (its import and collection); `per_test` for every test. `learned`:
-    from collection times recorded in earlier reports; otherwise estimated (`how` says how).
+    any test of that file (its import and collection); for every test, `test_overheads[file]`
+    of its file (what pytest spends per test beyond the testcase time: it differs from file to
+    file), else `per_test`. `learned`: from collection times recorded in earlier reports;
+    otherwise estimated (`how` says how).
     """
 
     startup: float = 0.0
@@ -204,9 +206,13 @@ class ShardCosts:
     per_test: float = 0.0
     learned: bool = False
     how: str = ""
+    test_overheads: tuple[tuple[str, float], ...] = ()  # sorted by file
 
     def module_costs(self) -> dict[str, float]:
         return dict(self.modules)
+
+    def test_overhead_costs(self) -> dict[str, float]:
+        return dict(self.test_overheads)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

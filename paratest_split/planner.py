@@ -101,6 +101,10 @@ def _digest(ids: Sequence[str], weights: Sequence[float], options: PlanOptions, 
             [name, round(seconds, 6)] for name, seconds in options.costs.modules
         ]
         head["default_module_cost"] = round(options.costs.default_module, 6)
+        if options.costs.test_overheads:
+            head["test_overheads"] = [
+                [name, round(seconds, 6)] for name, seconds in options.costs.test_overheads
+            ]
     digest = hashlib.sha256()
     text = json.dumps(head, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     digest.update(text.encode() + b"\n")
@@ -170,8 +174,7 @@ def plan_table_bounds(
     table: Table, options: PlanOptions, *, items: tuple[TestItem, ...] = ()
 ) -> tuple[Plan, Bounds]:
     """`plan_table` and its `Bounds`."""
-    overhead = options.per_test_overhead
-    weights = list(map(add, table.seconds, repeat(overhead)))  # per test
+    weights = _test_weights(table, options)
     order = partition.canonical_order(table.ids, weights)
     ids = list(map(table.ids.__getitem__, order))
     weights = list(map(weights.__getitem__, order))
@@ -207,6 +210,21 @@ def plan_table_bounds(
         items=items,
     )
     return plan, bounds
+
+
+def _test_weights(table: Table, options: PlanOptions) -> list[float]:
+    """Each test's estimate plus what running it costs beyond that: its file's learned
+    per-test overhead under `group_by: auto` where the history recorded one, else the
+    suite-wide per-test overhead."""
+    overhead = options.per_test_overhead
+    costs = options.costs
+    if options.group_by is GroupBy.AUTO and costs and costs.test_overheads and table.groups:
+        per_file = costs.test_overhead_costs()
+        return [
+            seconds + per_file.get(group, overhead)
+            for seconds, group in zip(table.seconds, table.groups, strict=True)
+        ]
+    return list(map(add, table.seconds, repeat(overhead)))
 
 
 def _plan_groups(

@@ -20,7 +20,11 @@ it does nothing unless one of its options is given:
   (paratest-split learns a shard's fixed cost from them): `paratest.startup` (process start to
   session start: interpreter, pytest, plugins, initial conftests), `paratest.collect` (the
   whole collection phase) and one `paratest.collect:<file>` per test file that was collected
-  (its import plus the collection of its classes and items), in seconds.
+  (its import plus the collection of its classes and items), in seconds. And what running
+  the tests cost beyond their testcase times (pytest's per-test protocol: reporting, warning
+  filters, skip and xfail bookkeeping; 0.5-3 ms a test depending on the file):
+  `paratest.overhead`, the total, and one `paratest.overhead:<file>` per test file that ran,
+  the mean per test of that file.
 - `--paratest-progress FILE`: append one line per finished test, `<outcome>\\t<node id>`, for
   live progress (`paratest-split local`). Outcomes: passed, failed, error, skipped. The
   engine asks for it through the environment variable PYTEST_PARATEST_PROGRESS instead (so it
@@ -30,6 +34,7 @@ it does nothing unless one of its options is given:
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -45,6 +50,8 @@ COLLECT_ALL_OPTION = "--paratest-collect-all"
 STARTUP_PROPERTY = "paratest.startup"
 COLLECT_PROPERTY = "paratest.collect"
 MODULE_PROPERTY_PREFIX = "paratest.collect:"
+OVERHEAD_PROPERTY = "paratest.overhead"
+OVERHEAD_PROPERTY_PREFIX = "paratest.overhead:"
 _ALWAYS_KEPT = frozenset({"conftest.py", "__init__.py"})
 _IMPORTED_AT = time.perf_counter()
 
@@ -206,7 +213,8 @@ def process_age() -> float | None:
 
 
 class _Costs:
-    """Measures start-up and per-file collection time; writes them as JUnit suite properties."""
+    """Measures start-up, per-file collection time and per-file test overhead; writes them as
+    JUnit suite properties."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -214,6 +222,8 @@ class _Costs:
         self.startup = 0.0
         self.collect_started = 0.0
         self.collect_seconds = 0.0
+        self.overheads: dict[str, list[float]] = {}  # file -> [seconds, tests]
+        self.phases = 0.0  # the running test's phase durations so far
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self) -> None:
@@ -247,6 +257,34 @@ class _Costs:
         xml.add_global_property(COLLECT_PROPERTY, f"{self.collect_seconds:.4f}")
         for file in sorted(self.times):
             xml.add_global_property(MODULE_PROPERTY_PREFIX + file, f"{self.times[file]:.4f}")
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        # the outermost wrapper: the whole protocol, minus what the testcase time carries
+        self.phases = 0.0
+        start = time.perf_counter()
+        yield
+        spent = time.perf_counter() - start - self.phases
+        entry = self.overheads.setdefault(item.nodeid.partition("::")[0], [0.0, 0])
+        entry[0] += max(0.0, spent)
+        entry[1] += 1
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # JUnit's testcase time is the sum of these (junit_duration_report = total)
+        self.phases += report.duration
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        # before junitxml's own pytest_sessionfinish writes the report
+        xml = self._xml()
+        if xml is None or not self.overheads:
+            return
+        total = math.fsum(seconds for seconds, _ in self.overheads.values())
+        xml.add_global_property(OVERHEAD_PROPERTY, f"{total:.4f}")
+        for file in sorted(self.overheads):
+            seconds, tests = self.overheads[file]
+            xml.add_global_property(OVERHEAD_PROPERTY_PREFIX + file, f"{seconds / tests:.6f}")
 
     def _xml(self) -> _LogXML | None:
         try:

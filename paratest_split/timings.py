@@ -42,6 +42,8 @@ DEFAULT_PER_TEST = 0.0005
 STARTUP_PROPERTY = "paratest.startup"
 COLLECT_PROPERTY = "paratest.collect"
 MODULE_PROPERTY_PREFIX = "paratest.collect:"
+OVERHEAD_PROPERTY = "paratest.overhead"
+OVERHEAD_PROPERTY_PREFIX = "paratest.overhead:"
 
 
 class CaseTiming(Protocol):
@@ -151,8 +153,11 @@ def learn_costs(
 
     Learned, from reports with the pytest plugin's properties: start-up (process start to
     session start) plus what collection spent outside test files (directories, conftests: every
-    shard pays it) plus `RUN_OVERHEAD`; each file's collection time; per test, the suite time
-    not spent collecting nor in cases, over the cases. Medians over the reports.
+    shard pays it) plus `RUN_OVERHEAD`; each file's collection time; each file's per-test
+    overhead (`paratest.overhead:<file>`) and, for files without one, their mean; what the
+    session spent neither collecting, nor in cases, nor in that overhead (its end, the summary)
+    counts as start-up. Reports of older plugins without the overhead properties: per test,
+    the suite time not spent collecting nor in cases, over the cases. Medians over the reports.
 
     Estimated, from one-suite reports whose every case has a time (pytest's layout): the suite
     time minus the case times is collection plus per-test overhead; `DEFAULT_PER_TEST` of it
@@ -162,6 +167,7 @@ def learn_costs(
     """
     startups: list[float] = []
     modules: dict[str, list[float]] = {}
+    overheads: dict[str, list[float]] = {}
     per_tests: list[float] = []
     by_source: dict[str, list[SuiteSummary]] = {}
     for suite in suites:
@@ -171,17 +177,19 @@ def learn_costs(
         collect = _number(properties.get(COLLECT_PROPERTY))
         if startup is None or collect is None:
             continue
-        recorded = 0.0
-        for name, value in sorted(properties.items()):
-            seconds = _number(value) if name.startswith(MODULE_PROPERTY_PREFIX) else None
-            if seconds is not None:
-                modules.setdefault(name[len(MODULE_PROPERTY_PREFIX) :], []).append(seconds)
-                recorded += seconds
-        fixed = startup + max(0.0, collect - recorded)
+        recorded = _collect_prefixed(properties, MODULE_PROPERTY_PREFIX, modules)
+        _collect_prefixed(properties, OVERHEAD_PROPERTY_PREFIX, overheads)
+        fixed = startup + max(0.0, collect - math.fsum(recorded))
         own = by_source.get(source, [])
         if len(own) == 1 and own[0].time is not None and not own[0].untimed and own[0].cases:
             spare = own[0].time - collect - own[0].case_time
-            if SHARD_PROPERTY in properties:
+            measured = _number(properties.get(OVERHEAD_PROPERTY))
+            if measured is not None:
+                # the per-test overhead is measured: the rest of the session (its end, the
+                # summary; for our shard report, the runner's own time) is paid once a shard
+                per_tests.append(measured / own[0].cases)
+                fixed += max(0.0, spare - measured)
+            elif SHARD_PROPERTY in properties:
                 # our shard report: its time is the runner's whole wall time (process start to
                 # exit), so what no case and no collection took is the shard's fixed cost
                 fixed = max(fixed, spare - DEFAULT_PER_TEST * own[0].cases)
@@ -199,6 +207,9 @@ def learn_costs(
             per_test=round(per_test, 6),
             learned=True,
             how=f"learned from {len(startups)} report(s) with recorded collection times",
+            test_overheads=tuple(
+                (name, round(_median(values), 6)) for name, values in sorted(overheads.items())
+            ),
         )
     estimates: list[tuple[float, float]] = []  # (per test, per module)
     for source in sorted(by_source):
@@ -231,6 +242,19 @@ def learn_costs(
             f"unknown (0 s) and start-up {DEFAULT_STARTUP + RUN_OVERHEAD:.1f} s"
         ),
     )
+
+
+def _collect_prefixed(
+    properties: Mapping[str, str], prefix: str, into: dict[str, list[float]]
+) -> list[float]:
+    """Appends each `<prefix><file>` property's number to `into[file]`; returns the numbers."""
+    found = []
+    for name, value in sorted(properties.items()):
+        seconds = _number(value) if name.startswith(prefix) else None
+        if seconds is not None:
+            into.setdefault(name[len(prefix) :], []).append(seconds)
+            found.append(seconds)
+    return found
 
 
 def _number(text: str | None) -> float | None:

@@ -115,9 +115,12 @@ def _overhead_line(report: PlanReport) -> str:
         collection = f"{sum(s for _, s in costs.modules):.1f} s over {len(costs.modules)} files"
     else:
         collection = f"{costs.default_module:.3f} s per file"
+    per_test = f"{costs.per_test * 1000:.2f} ms per test"
+    if costs.test_overheads:
+        per_test += f" (measured per file for {len(costs.test_overheads)} files)"
     return (
         f"overhead: start-up {costs.startup:.1f} s per shard, collection {collection}, "
-        f"{costs.per_test * 1000:.2f} ms per test ({costs.how})"
+        f"{per_test} ({costs.how})"
     )
 
 

@@ -22,7 +22,7 @@ from paratest_split.runner.engine_base import NO_RESULT, Batch, Stopped, some_of
 from paratest_split.runner.invocations import InvocationStage
 from paratest_split.runner.process import ProcessResult
 from paratest_split.runner.results import placeholder_case, read_progress, worst
-from paratest_split.timings import COLLECT_PROPERTY, STARTUP_PROPERTY
+from paratest_split.timings import COLLECT_PROPERTY, OVERHEAD_PROPERTY, STARTUP_PROPERTY
 
 PYTEST_USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR (pytest is not imported here)
 # pytest's words when the interpreter it runs in cannot import our plugin (`-p
@@ -182,9 +182,10 @@ class RecoveryStage(InvocationStage):
         return crashes
 
     def _keep_cost_properties(self, invocation: Invocation) -> None:
-        """The runner's start-up and per-file collection times (our pytest plugin writes them
-        as suite properties), carried into the shard report so a later plan can learn the
-        shard's fixed costs from it (timings: `paratest.startup`, `paratest.collect*`)."""
+        """The runner's start-up, per-file collection times and per-test overheads (our pytest
+        plugin writes them as suite properties), carried into the shard report so a later plan
+        can learn the shard's costs from it (timings: `paratest.startup`, `paratest.collect*`,
+        `paratest.overhead*`)."""
         path = self._junit_path(invocation)
         files = [] if path is None else sorted(path.rglob("*.xml")) if path.is_dir() else [path]
         if len(files) != 1 or not files[0].is_file():
@@ -192,7 +193,7 @@ class RecoveryStage(InvocationStage):
         self.state.cost_properties = tuple(
             (name, value)
             for name, value in sorted(suite_properties(files[0]).items())
-            if name == STARTUP_PROPERTY or name.startswith(COLLECT_PROPERTY)
+            if name == STARTUP_PROPERTY or name.startswith((COLLECT_PROPERTY, OVERHEAD_PROPERTY))
         )
 
     def _crashed(self, invocation: Invocation, process: ProcessResult) -> bool:

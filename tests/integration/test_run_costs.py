@@ -23,6 +23,8 @@ def test_shard_reports_carry_costs_the_next_plan_learns(tmp_path: Path) -> None:
     assert 'name="paratest.startup"' in report
     assert 'name="paratest.collect"' in report
     assert 'name="paratest.collect:tests/' in report
+    assert 'name="paratest.overhead"' in report
+    assert 'name="paratest.overhead:tests/' in report
     again = paratest(
         ["--shards", "2", "--discover", "pytest", "--junit", "paratest-results", "--out", "p2"],
         project,

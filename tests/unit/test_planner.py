@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,20 @@ def test_auto_is_deterministic_and_records_discover_args() -> None:
     assert first == again
     other = build_plan(items, est, auto_options(ShardCosts(startup=1.0), shards=3))
     assert other.inputs_digest != first.inputs_digest
+
+
+def test_auto_charges_each_test_its_files_measured_overhead() -> None:
+    # same testcase times; pytest spends 0.5 s more per test of slow.py (reporting, skips):
+    # measured per file, so the two shards balance on the real cost, not on the case times
+    spec = {f"slow.py::t{j}": 1.0 for j in range(4)}
+    spec.update({f"fast{i}.py::t": 1.0 for i in range(6)})
+    items, est = items_and_estimates(spec)
+    costs = ShardCosts(startup=1.0, per_test=0.01, test_overheads=(("slow.py", 0.5),))
+    plan = build_plan(items, est, auto_options(costs))
+    loads = sorted(s.predicted_seconds for s in plan.shards_detail)
+    total = 10 * 1.0 + 4 * 0.5 + 6 * 0.01
+    assert sum(s - 1.0 for s in loads) == pytest.approx(total)
+    assert loads[-1] - 1.0 <= total / 2 + 0.5 + 1e-9
+    blind = build_plan(items, est, auto_options(replace(costs, test_overheads=())))
+    assert blind.inputs_digest != plan.inputs_digest
+    assert blind.predicted_makespan_seconds < plan.predicted_makespan_seconds

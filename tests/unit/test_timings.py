@@ -182,14 +182,17 @@ def test_overheads_ignore_suites_with_untimed_cases() -> None:
     assert learn_overheads([nan]).learned_from == 0
 
 
+PLUGIN_PROPERTIES = {
+    "paratest.startup": "1.5",
+    "paratest.collect": "4.0",  # 3.5 s in files, 0.5 s in directories and conftests
+    "paratest.collect:tests/test_a.py": "3.0",
+    "paratest.collect:tests/test_b.py": "0.5",
+    "other": "x",
+}
+
+
 def test_costs_learned_from_the_plugins_properties() -> None:
-    properties = {
-        "paratest.startup": "1.5",
-        "paratest.collect": "4.0",  # 3.5 s in files, 0.5 s in directories and conftests
-        "paratest.collect:tests/test_a.py": "3.0",
-        "paratest.collect:tests/test_b.py": "0.5",
-        "other": "x",
-    }
+    properties = PLUGIN_PROPERTIES
     serial = SuiteSummary(name="pytest", time=15.0, cases=1000, case_time=10.0, source="h.xml")
     costs = learn_costs([("h.xml", properties)], [serial], files=2)
     assert costs.learned
@@ -237,3 +240,23 @@ def test_costs_never_silently_zero() -> None:
         assert costs.default_module == 0.0
         assert "assumed" in costs.how
         assert "unknown" in costs.how
+
+
+def test_costs_learn_each_files_measured_per_test_overhead() -> None:
+    """With the plugin's `paratest.overhead*` properties the per-test cost is measured per
+    file; what the session spent beyond collection, cases and that overhead is paid once."""
+    properties = {
+        **PLUGIN_PROPERTIES,
+        "paratest.overhead": "0.8",
+        "paratest.overhead:tests/test_a.py": "0.0015",
+        "paratest.overhead:tests/test_b.py": "0.0001",
+    }
+    serial = SuiteSummary(name="pytest", time=15.0, cases=1000, case_time=10.0, source="h.xml")
+    costs = learn_costs([("h.xml", properties)], [serial], files=2)
+    assert costs.test_overhead_costs() == {"tests/test_a.py": 0.0015, "tests/test_b.py": 0.0001}
+    assert costs.per_test == pytest.approx(0.0008)  # the mean, for files not measured
+    # 15 - 4 - 10 - 0.8 = 0.2 s of the session is neither: a fixed cost
+    assert costs.startup == pytest.approx(1.5 + 0.5 + 0.2 + RUN_OVERHEAD)
+    shard = SuiteSummary(name="pytest", time=16.0, cases=1000, case_time=10.0, source="s.xml")
+    ours = learn_costs([("s.xml", {**properties, "paratest.shard": "0"})], [shard], files=2)
+    assert ours.startup == pytest.approx(1.5 + 0.5 + 1.2 + RUN_OVERHEAD)
