@@ -1,4 +1,4 @@
-"""Balance benchmark for paratest_split.partition (run by hand, not part of the test suite).
+"""Balance benchmark for paratest_split.core.partition (run by hand, not part of the test suite).
 
     .venv/bin/python benchmarks/balance.py
 
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pytest_split_algorithms import duration_based_chunks, least_duration
 
-from paratest_split.partition import lower_bound, partition
+from paratest_split.core.partition import lower_bound, partition
 
 Items = list[tuple[str, float]]
 SHARDS = (2, 4, 6, 10, 32)

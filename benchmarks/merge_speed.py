@@ -117,9 +117,9 @@ print(json.dumps({"seconds": round(elapsed, 2), "cpu_seconds": round(cpu, 2),
 
 
 def _write_plan(directory: Path, reports: list[Path], plan_dir: Path) -> None:
+    from paratest_split.core.model import GroupBy, Plan, Shard, TestItem
     from paratest_split.junit.reader import iter_timing_rows
     from paratest_split.manifest import write_plan
-    from paratest_split.model import GroupBy, Plan, Shard, TestItem
 
     shards, items = [], []
     for index, report in enumerate(r for r in reports if "attempt" not in r.name):

@@ -44,8 +44,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from paratest_split.core.identity import pytest_nodeid_candidates  # noqa: E402
 from paratest_split.discovery.pytest import parse_collect_output  # noqa: E402
-from paratest_split.identity import pytest_nodeid_candidates  # noqa: E402
 from paratest_split.junit.reader import read_report  # noqa: E402
 
 

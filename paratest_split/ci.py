@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from paratest_split.config import MAX_SHARDS
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 
 
 class CI(str, enum.Enum):

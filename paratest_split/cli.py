@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from paratest_split import __version__, config, streams
 from paratest_split.commands import NAMES, Context
-from paratest_split.errors import ExitCode, ParatestError, UsageError
+from paratest_split.core.errors import ExitCode, ParatestError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -24,10 +24,10 @@ from collections.abc import ItemsView, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from paratest_split.errors import BadInputError
+from paratest_split.core.errors import BadInputError
+from paratest_split.core.model import SuiteSummary, Warning_
 from paratest_split.junit.gcpause import paused_gc
 from paratest_split.junit.reader import iter_timing_rows
-from paratest_split.model import SuiteSummary, Warning_
 
 __all__ = ["CaseHistory", "CaseTable", "History", "load_history", "median"]
 

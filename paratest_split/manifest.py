@@ -25,9 +25,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from paratest_split.errors import BadInputError, ParatestError
+from paratest_split.core.errors import BadInputError, ParatestError
+from paratest_split.core.model import GroupBy, Plan, Shard, TestItem
 from paratest_split.fileperm import atomic_file
-from paratest_split.model import GroupBy, Plan, Shard, TestItem
 
 if TYPE_CHECKING:
     from paratest_split.discovery.base import Discoverer

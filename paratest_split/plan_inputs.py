@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from paratest_split.config import Settings
-from paratest_split.errors import (
+from paratest_split.core.errors import (
     BadInputError,
     NoTestsError,
     ParatestError,
     PluginError,
     UsageError,
 )
-from paratest_split.manifest import StoredItems
-from paratest_split.model import (
+from paratest_split.core.model import (
     Estimate,
     EstimateSource,
     GroupBy,
@@ -28,7 +27,8 @@ from paratest_split.model import (
     SuiteSummary,
     TestItem,
 )
-from paratest_split.planner import (
+from paratest_split.core.partition import Strategy
+from paratest_split.core.planner import (
     Bounds,
     PlanOptions,
     Table,
@@ -36,7 +36,8 @@ from paratest_split.planner import (
     check_ids,
     plan_table_bounds,
 )
-from paratest_split.timings import Estimator, Overheads, learn_costs, learn_overheads
+from paratest_split.core.timings import Estimator, Overheads, learn_costs, learn_overheads
+from paratest_split.manifest import StoredItems
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,6 +167,7 @@ def _options(
         shards=shards,
         group_by=GroupBy(settings.group_by),
         algorithm=settings.algorithm,
+        strategy=_plugin_strategy(settings.algorithm),
         discover=settings.discover,
         per_test_overhead=per_test,
         per_shard_overhead=per_shard,
@@ -174,6 +176,21 @@ def _options(
         costs=costs,
         discover_args=tuple(settings.discover_args),
     )
+
+
+def _plugin_strategy(algorithm: str) -> Strategy | None:
+    """A strategy plugin's `Strategy` for `--algorithm NAME` (None for a built-in): entry
+    points are read here, never in the core."""
+    from paratest_split.core.partition import STRATEGIES
+
+    if algorithm in STRATEGIES:
+        return None
+    from paratest_split import plugins
+
+    try:
+        return plugins.load_strategy(algorithm)
+    except ValueError as exc:
+        raise UsageError(f"--algorithm {algorithm}: {exc}") from None
 
 
 def _overheads(settings: Settings, learned: Overheads) -> Overheads:

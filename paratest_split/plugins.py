@@ -6,7 +6,9 @@ Groups:
 - `paratest` (the seed tool's): name -> a `find(...)` callable or an object with one, adapted
   by `discovery.seed.SeedDiscoverer`. The seed tool named a plugin after its distribution
   (`paratest-dummy` -> `dummy`), so that name is accepted too.
-- `paratest_split.strategies`: listed by `list_plugins` (loaded by `partition.available`).
+- `paratest_split.strategies`: name -> a `partition.Strategy` (class instantiated with no
+  arguments, or instance); `strategies()` loads them beside the built-ins (the pure core never
+  reads entry points), `list_plugins` lists them.
 - `paratest_split.renderers`: name -> a `render.Renderer` (an instance, or a class instantiated
   with no arguments) for `pipeline NAME`. The built-ins register here too, pointing at their
   `RENDERER`s in `render.RENDERERS`; a third-party entry point may not take a built-in's name.
@@ -23,18 +25,21 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING
 
+from paratest_split.core.errors import PluginError, UsageError
 from paratest_split.discovery.base import Discoverer
 from paratest_split.discovery.seed import GROUP as SEED_GROUP
 from paratest_split.discovery.seed import SeedDiscoverer
-from paratest_split.errors import PluginError, UsageError
 
 if TYPE_CHECKING:
+    from paratest_split.core.partition import Strategy
     from paratest_split.render.base import Renderer
 
 DISCOVERERS = "paratest_split.discoverers"
 STRATEGIES = "paratest_split.strategies"
 RENDERERS = "paratest_split.renderers"
 _SEED_PREFIXES = ("paratest-", "paratest_")
+# where our pyproject points the built-in strategies (the public path, and the core's)
+_OWN_PARTITION_MODULES = ("paratest_split.partition", "paratest_split.core.partition")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -249,6 +254,63 @@ def _load_renderer(ep: EntryPoint) -> Renderer:
     return obj
 
 
+def strategies() -> dict[str, Strategy]:
+    """Built-in strategies plus third-party ones from entry-point group `paratest_split.strategies`.
+
+    An entry point is loaded and instantiated with no arguments. A plugin that fails to load or
+    does not implement `Strategy` raises `PluginError` naming it; built-in names cannot be
+    overridden. Sorted by name.
+    """
+    from paratest_split.core.partition import STRATEGIES as BUILTIN
+    from paratest_split.core.partition import Strategy
+
+    found: dict[str, Strategy] = dict(BUILTIN)
+    for ep in _sorted(entry_points(group=STRATEGIES)):
+        builtin = BUILTIN.get(ep.name)
+        if builtin is not None:
+            own = {f"{module}:{type(builtin).__name__}" for module in _OWN_PARTITION_MODULES}
+            if ep.value in own:
+                continue  # our own registration of a built-in
+            raise PluginError(
+                f"strategy plugin {ep.name!r} ({ep.value}) clashes with the built-in strategy"
+            )
+        if ep.name in found:
+            raise PluginError(f"strategy plugin {ep.name!r} is registered twice ({ep.value})")
+        try:
+            loaded = ep.load()
+            strategy = loaded() if isinstance(loaded, type) else loaded
+        except Exception as exc:
+            raise PluginError(
+                f"strategy plugin {ep.name!r} ({ep.value}) failed to load: {exc}"
+            ) from exc
+        if not isinstance(strategy, Strategy) or not isinstance(
+            getattr(strategy, "name", None), str
+        ):
+            raise PluginError(
+                f"strategy plugin {ep.name!r} ({ep.value}) is not a Strategy: it needs "
+                "`name`, `description` and `split(groups, shards)`"
+            )
+        found[ep.name] = strategy
+    return dict(sorted(found.items()))
+
+
+def load_strategy(name: str) -> Strategy:
+    """The strategy for `--algorithm NAME`: a built-in, else a plugin's (ValueError listing
+    every name when there is none)."""
+    from paratest_split.core.partition import STRATEGIES as BUILTIN
+
+    builtin = BUILTIN.get(name)
+    if builtin is not None:
+        return builtin
+    found = strategies()
+    strategy = found.get(name)
+    if strategy is None:
+        raise ValueError(
+            f"unknown partitioning algorithm {name!r} (choose from {', '.join(found)})"
+        )
+    return strategy
+
+
 def renderer_names() -> list[str]:
     """The `pipeline` targets: built-ins and third-party renderers, sorted."""
     return sorted({*_builtin_renderers(), *(ep.name for ep in entry_points(group=RENDERERS))})
@@ -298,5 +360,7 @@ __all__ = [
     "list_plugins",
     "load_discoverer",
     "load_renderer",
+    "load_strategy",
     "renderer_names",
+    "strategies",
 ]

@@ -22,7 +22,7 @@ import re
 import shutil
 from pathlib import Path
 
-from paratest_split.errors import BadInputError
+from paratest_split.core.errors import BadInputError
 from paratest_split.fileperm import atomic_file
 from paratest_split.junit.writer import GZIP_LEVEL
 

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from paratest_split.errors import ExitCode
+from paratest_split.core.errors import ExitCode
 
 
 class GuardedStream:

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 
+from paratest_split.core.model import Invocation, TestItem
 from paratest_split.discovery.base import Discoverer, DiscoverOptions, RunRequest
-from paratest_split.model import Invocation, TestItem
 
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "cmd", "powershell", "pwsh"})
 

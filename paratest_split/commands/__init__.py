@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,14 @@ class Context:
     def info(self, message: str) -> None:
         print(message, file=self.stderr)
 
+    def path(self, value: str | Path) -> Path:
+        """A path the user gave (flag, variable, paratest.yaml): `~` expanded, relative to the
+        working directory. The one way every command reads its paths."""
+        path = Path(value)
+        with contextlib.suppress(RuntimeError):  # `~name` of an unknown user: kept as written
+            path = path.expanduser()
+        return self.cwd / path
+
 
 def writable_dir(path: Path, flag: str, given: str | None = None, *, create: bool = True) -> Path:
     """Make sure `path` is (or, without `create`, can become) a directory we can write into,
@@ -47,7 +56,7 @@ def writable_dir(path: Path, flag: str, given: str | None = None, *, create: boo
     import os
     import tempfile
 
-    from paratest_split.errors import UsageError
+    from paratest_split.core.errors import UsageError
 
     try:
         if not create:
@@ -70,7 +79,7 @@ def writable_dir(path: Path, flag: str, given: str | None = None, *, create: boo
 
 def existing_dir(path: Path, flag: str, given: str | None = None) -> Path:
     """`path` must be an existing directory (exit 4 naming the flag otherwise)."""
-    from paratest_split.errors import UsageError
+    from paratest_split.core.errors import UsageError
 
     if not path.is_dir():
         raise UsageError(f"{flag} {given if given is not None else path}: no such directory")

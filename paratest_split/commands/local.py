@@ -21,7 +21,7 @@ from paratest_split.commands import (
     with_user_command,
     writable_dir,
 )
-from paratest_split.errors import UsageError, exit_word
+from paratest_split.core.errors import UsageError, exit_word
 from paratest_split.local import progress as pg
 from paratest_split.local.session import LocalResult, combine, run_local
 
@@ -40,10 +40,10 @@ def handle(ctx: Context) -> int:
             "--workspaces script: the setup_workspace hook creates each workspace, and none "
             "is set (--setup-workspace CMD or setup_workspace: in paratest.yaml)"
         )
-    existing_dir(ctx.cwd / settings.root, "--root", settings.root)
-    writable_dir(ctx.cwd / settings.output, "--output", settings.output)
+    existing_dir(ctx.path(settings.root), "--root", settings.root)
+    writable_dir(ctx.path(settings.output), "--output", settings.output)
     writable_dir(
-        ctx.cwd / settings.history_dir, "--history-dir", settings.history_dir, create=False
+        ctx.path(settings.history_dir), "--history-dir", settings.history_dir, create=False
     )
     live = None if settings.format == "text" else False
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from paratest_split.commands import Context
 from paratest_split.config import FIELDS
-from paratest_split.errors import ExitCode, Interrupted, ParatestError, UsageError
+from paratest_split.core.errors import ExitCode, Interrupted, ParatestError, UsageError
+from paratest_split.core.model import Plan
 from paratest_split.junit.merge import MergeResult, merge_reports
 from paratest_split.manifest import read_plan
-from paratest_split.model import Plan
 from paratest_split.report.annotations import ANNOTATORS
 from paratest_split.report.html import render_html
 from paratest_split.report.summary import render_json, render_markdown, render_text
@@ -74,9 +74,7 @@ def _plan(ctx: Context) -> Plan | None:
     when it holds a plan, else none."""
     if getattr(ctx.args, "no_plan", False):
         return None
-    directory = Path(ctx.settings.plan)
-    if not directory.is_absolute():
-        directory = ctx.cwd / directory
+    directory = ctx.path(ctx.settings.plan)
     explicit = ctx.settings.plan != FIELDS["plan"].default
     if not explicit and not (directory / "plan.json").is_file():
         return None
@@ -91,14 +89,9 @@ def _plan(ctx: Context) -> Plan | None:
     return plan
 
 
-def _path(path_text: str, ctx: Context) -> Path:
-    path = Path(path_text)
-    return path if path.is_absolute() else ctx.cwd / path
-
-
 def _check_writable(path_text: str, flag: str, ctx: Context) -> None:
     """Fail before merging (a long job on a million cases) when an output cannot be written."""
-    path = _path(path_text, ctx)
+    path = ctx.path(path_text)
     try:
         if path.is_dir():
             raise IsADirectoryError(21, "is a directory")
@@ -110,7 +103,7 @@ def _check_writable(path_text: str, flag: str, ctx: Context) -> None:
 
 
 def _write(path_text: str, flag: str, text: str, ctx: Context) -> None:
-    path = _path(path_text, ctx)
+    path = ctx.path(path_text)
     # GitHub's step summary file collects what every command of the step appends.
     mode = "a" if path_text == ctx.env.get("GITHUB_STEP_SUMMARY") else "w"
     try:
@@ -123,8 +116,7 @@ def _write(path_text: str, flag: str, text: str, ctx: Context) -> None:
 
 
 def _history(ctx: Context) -> Path:
-    history = Path(ctx.args.store or ctx.settings.history_dir)
-    return history if history.is_absolute() else ctx.cwd / history
+    return ctx.path(ctx.args.store or ctx.settings.history_dir)
 
 
 def _abort(signum: int) -> None:
@@ -163,9 +155,7 @@ def handle(ctx: Context) -> int:
 
 def _handle(ctx: Context) -> int:
     settings = ctx.settings
-    out = Path(ctx.args.merge_out)
-    if not out.is_absolute():
-        out = ctx.cwd / out
+    out = ctx.path(ctx.args.merge_out)
     plan = _plan(ctx)
     if ctx.args.summary_md:
         _check_writable(ctx.args.summary_md, "--summary-md", ctx)

@@ -6,8 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
+from paratest_split import plugins
 from paratest_split.commands import Context
-from paratest_split.errors import BadInputError, ExitCode, UsageError
+from paratest_split.core.errors import BadInputError, ExitCode, UsageError
 from paratest_split.render import RENDERERS, history_note, render_settings
 
 HELP = "print a ready CI configuration: " + ", ".join(RENDERERS)
@@ -58,13 +59,13 @@ def handle(ctx: Context) -> int:
         if getattr(ctx.args, flag) == "":
             raise UsageError(f"--{flag.replace('_', '-')}: must not be empty (a path)")
     if ctx.args.shards_from_plan:
-        settings = settings.replace(shards=shards_from_plan(ctx.cwd / ctx.args.shards_from_plan))
-    text = render_settings(ctx.args.target, settings)
+        settings = settings.replace(shards=shards_from_plan(ctx.path(ctx.args.shards_from_plan)))
+    text = render_settings(plugins.load_renderer(ctx.args.target), settings)
     note = history_note(ctx.args.target, settings)
     if note is not None and not ctx.args.check:
         ctx.info(note)
     if ctx.args.check:
-        path = ctx.cwd / ctx.args.check
+        path = ctx.path(ctx.args.check)
         try:
             current = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -78,7 +79,7 @@ def handle(ctx: Context) -> int:
         ctx.info(f"{ctx.args.check} is up to date")
         return int(ExitCode.OK)
     if ctx.args.write:
-        path = ctx.cwd / ctx.args.write
+        path = ctx.path(ctx.args.write)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")

@@ -14,7 +14,7 @@ import json
 
 from paratest_split import plugins
 from paratest_split.commands import Context
-from paratest_split.errors import ExitCode
+from paratest_split.core.errors import ExitCode
 
 HELP = "list discovery plugins, partition strategies and pipeline renderers with their versions"
 

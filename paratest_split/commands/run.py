@@ -69,14 +69,9 @@ class _Printer:
             print(f"[shard {event.shard}] {kind}{event.text}", file=err, flush=True)
 
 
-def _resolve(cwd: Path, value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else cwd / path
-
-
 def handle(ctx: Context) -> int:
     settings = ctx.settings
-    plan_dir = _resolve(ctx.cwd, settings.plan)
+    plan_dir = ctx.path(settings.plan)
     index = ci.resolve_index(settings.index, ctx.env)
     plan = read_plan(plan_dir, items_of=index)  # this executor needs only its shard's items
     if settings.index == "auto":
@@ -88,8 +83,8 @@ def handle(ctx: Context) -> int:
             )
     check_index(plan, index, plan_dir / PLAN_FILE if plan_dir.is_dir() else plan_dir)
     settings = with_user_command(ctx)
-    root = existing_dir(_resolve(ctx.cwd, settings.root).resolve(), "--root", settings.root)
-    output = writable_dir(_resolve(ctx.cwd, settings.output), "--output", settings.output)
+    root = existing_dir(ctx.path(settings.root).resolve(), "--root", settings.root)
+    output = writable_dir(ctx.path(settings.output), "--output", settings.output)
     if (settings.setup or settings.teardown) and not settings.plan_hooks:
         ctx.warn(
             "setup/teardown run once per plan: in the plan/merge job or with --plan-hooks; "

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from paratest_split.commands import Context, existing_dir
-from paratest_split.errors import ExitCode, UsageError
+from paratest_split.core.errors import ExitCode, UsageError
 from paratest_split.manifest import write_plan
 from paratest_split.plan_inputs import PlanReport, make_plan
 
@@ -24,11 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def handle(ctx: Context) -> int:
     settings = ctx.settings
-    existing_dir(ctx.cwd / settings.root, "--root", settings.root)
+    existing_dir(ctx.path(settings.root), "--root", settings.root)
     report = make_plan(settings, ctx.env, ctx.cwd, lean=True)
     for warning in report.warnings:
         ctx.warn(warning)
-    out = ctx.cwd / settings.out
+    out = ctx.path(settings.out)
     write_plan(report.plan, out, report.stored)
     if settings.index is not None:
         from paratest_split import ci

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 
 from paratest_split.commands import Context
-from paratest_split.errors import NoTestsError, UsageError
+from paratest_split.core.errors import NoTestsError, UsageError
+from paratest_split.core.model import CaseResult
 from paratest_split.history import load_history
 from paratest_split.junit.merge import find_inputs
 from paratest_split.junit.reader import iter_report
 from paratest_split.manifest import read_plan
-from paratest_split.model import CaseResult
 from paratest_split.plan_inputs import history_paths
 from paratest_split.report.timings import (
     BY,
@@ -98,7 +98,7 @@ def handle(ctx: Context) -> int:
     if ctx.args.drift:
         if not ctx.args.results:
             raise UsageError("timings --drift needs the run's JUnit reports (RESULTS...)")
-        plan = read_plan(ctx.cwd / settings.plan)
+        plan = read_plan(ctx.path(settings.plan))
         drift = compute_drift(plan, _results(ctx), history.cases, top=limit or 10**9)
         render = drift_json if settings.format == "json" else render_drift_text
         ctx.stdout.write(render(drift, top=limit or len(drift.tests)))

@@ -7,12 +7,13 @@ arguments. The seed tool's `paratest` group is adapted by `discovery/seed.py`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
-from paratest_split.model import Invocation, TestItem
+from paratest_split.core.errors import PluginError
+from paratest_split.core.model import Invocation, TestItem
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -82,3 +83,12 @@ class Discoverer(Protocol):
 
 
 __all__ = ["DiscoverOptions", "Discoverer", "RunRequest"]
+
+
+def item_from_id(discoverer: str, parse: Callable[[str], TestItem], test_id: str) -> TestItem:
+    """`item_for_id` of a discoverer whose ids `parse` reads: its ValueError (an id it cannot
+    read) becomes a PluginError naming the discoverer."""
+    try:
+        return parse(test_id)
+    except ValueError as exc:
+        raise PluginError(f"{discoverer}: {exc}") from None

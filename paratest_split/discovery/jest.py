@@ -16,12 +16,12 @@ import json
 from pathlib import Path, PurePath
 from typing import ClassVar
 
-from paratest_split import identity
-from paratest_split.discovery.base import DiscoverOptions, RunRequest
-from paratest_split.discovery.files import user_invocation
+from paratest_split.core import identity
+from paratest_split.core.errors import PluginError
+from paratest_split.core.model import Invocation, TestItem
+from paratest_split.discovery.base import DiscoverOptions, RunRequest, item_from_id
+from paratest_split.discovery.command import user_invocation
 from paratest_split.discovery.pytest import condense_errors
-from paratest_split.errors import PluginError
-from paratest_split.model import Invocation, TestItem
 from paratest_split.runner.process import capture
 
 REPORT_NAME = "jest.xml"
@@ -77,10 +77,7 @@ class JestDiscoverer:
         return [identity.file_item(p) for p in parse_list_output(done.stdout, options.root)]
 
     def item_for_id(self, test_id: str) -> TestItem:
-        try:
-            return identity.file_item(test_id)
-        except ValueError as exc:
-            raise PluginError(f"jest: {exc}") from None
+        return item_from_id("jest", identity.file_item, test_id)
 
     def invocations(self, request: RunRequest) -> list[Invocation]:
         if not request.tests:

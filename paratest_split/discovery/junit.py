@@ -13,7 +13,7 @@ Id format (round-trips through `item_for_id`):
 A first part ending in `.py` is a pytest node id. Items from `item_for_id` have no `file` (a
 report's `file` attribute cannot be rebuilt from the id).
 
-Running: the user's COMMAND with the ids (`files.expand_command`); an all-pytest list without a
+Running: the user's COMMAND with the ids (`command.expand_command`); an all-pytest list without a
 COMMAND runs like `--discover pytest`.
 """
 
@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from paratest_split import identity
-from paratest_split.discovery.base import DiscoverOptions, RunRequest
-from paratest_split.discovery.files import user_invocation
+from paratest_split.core import identity
+from paratest_split.core.errors import BadInputError, UsageError
+from paratest_split.core.model import CaseResult, Invocation, TestItem
+from paratest_split.discovery.base import DiscoverOptions, RunRequest, item_from_id
+from paratest_split.discovery.command import user_invocation
 from paratest_split.discovery.pytest import PytestDiscoverer
-from paratest_split.errors import BadInputError, PluginError, UsageError
 from paratest_split.junit import reader
-from paratest_split.model import CaseResult, Invocation, TestItem
 
 if TYPE_CHECKING:
     from paratest_split.history import History
@@ -282,10 +282,7 @@ class JUnitDiscoverer:
         return items_from_cases(cases, options.root)
 
     def item_for_id(self, test_id: str) -> TestItem:
-        try:
-            return item_for_junit_id(test_id)
-        except ValueError as exc:
-            raise PluginError(f"junit: {exc}") from None
+        return item_from_id("junit", item_for_junit_id, test_id)
 
     def invocations(self, request: RunRequest) -> list[Invocation]:
         if not request.tests:

@@ -8,7 +8,7 @@ skipped, surrounding whitespace is dropped; a duplicate id is an error naming bo
 Each id's kind is guessed by `identity.item_from_id` (pytest node id, Go `pkg:TestName`, Java
 class or method, file path, else an opaque name).
 
-Running: the user's COMMAND with the ids (see `files.expand_command`); without a COMMAND, a list
+Running: the user's COMMAND with the ids (see `command.expand_command`); without a COMMAND, a list
 made only of pytest node ids runs as `--discover pytest` would run it.
 """
 
@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from paratest_split import identity
-from paratest_split.discovery.base import DiscoverOptions, RunRequest
-from paratest_split.discovery.files import user_invocation
+from paratest_split.core import identity
+from paratest_split.core.errors import BadInputError, ParatestError, PluginError, UsageError
+from paratest_split.core.model import Invocation, TestItem
+from paratest_split.discovery.base import DiscoverOptions, RunRequest, item_from_id
+from paratest_split.discovery.command import user_invocation
 from paratest_split.discovery.pytest import PytestDiscoverer, condense_errors
-from paratest_split.errors import BadInputError, ParatestError, PluginError, UsageError
-from paratest_split.model import Invocation, TestItem
 from paratest_split.runner.process import capture
 
 
@@ -94,10 +94,7 @@ class LinesDiscoverer:
         return done.stdout
 
     def item_for_id(self, test_id: str) -> TestItem:
-        try:
-            return identity.item_from_id(test_id)
-        except ValueError as exc:
-            raise PluginError(f"lines: {exc}") from None
+        return item_from_id("lines", identity.item_from_id, test_id)
 
     def invocations(self, request: RunRequest) -> list[Invocation]:
         if not request.tests:

@@ -25,11 +25,11 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
-from paratest_split import identity
-from paratest_split.discovery.base import DiscoverOptions, RunRequest
-from paratest_split.discovery.files import user_invocation
-from paratest_split.errors import PluginError
-from paratest_split.model import Invocation, TestItem
+from paratest_split.core import identity
+from paratest_split.core.errors import PluginError
+from paratest_split.core.model import Invocation, TestItem
+from paratest_split.discovery.base import DiscoverOptions, RunRequest, item_from_id
+from paratest_split.discovery.command import user_invocation
 
 SOURCE_ROOT = ("src", "test", "java")
 DEFAULT_NAMES = ("Test*.java", "*Test.java", "*Tests.java", "*TestCase.java")
@@ -100,10 +100,7 @@ class MavenDiscoverer:
         return find_test_classes(options.root, names)
 
     def item_for_id(self, test_id: str) -> TestItem:
-        try:
-            return identity.java_item(test_id)
-        except ValueError as exc:
-            raise PluginError(f"maven: {exc}") from None
+        return item_from_id("maven", identity.java_item, test_id)
 
     def invocations(self, request: RunRequest) -> list[Invocation]:
         if not request.tests:

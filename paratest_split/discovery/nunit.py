@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from paratest_split.discovery.base import DiscoverOptions, RunRequest
-from paratest_split.discovery.files import user_invocation
+from paratest_split.core.errors import PluginError, UsageError
+from paratest_split.core.model import Invocation, TestItem
+from paratest_split.discovery.base import DiscoverOptions, RunRequest, item_from_id
+from paratest_split.discovery.command import user_invocation
 from paratest_split.discovery.pytest import condense_errors
-from paratest_split.errors import PluginError, UsageError
-from paratest_split.model import Invocation, TestItem
 from paratest_split.runner.process import capture
 
 CONSOLE = "nunit3-console"
@@ -167,10 +167,7 @@ class NUnitDiscoverer:
         return [self.item_for_id(full_name) for full_name in parse_explore(text)]
 
     def item_for_id(self, test_id: str) -> TestItem:
-        try:
-            return nunit_item(test_id)
-        except ValueError as exc:
-            raise PluginError(f"nunit: {exc}") from None
+        return item_from_id("nunit", nunit_item, test_id)
 
     def invocations(self, request: RunRequest) -> list[Invocation]:
         if not request.tests:

@@ -31,16 +31,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PureWindowsPath
 from typing import ClassVar
 
-from paratest_split import identity
-from paratest_split.discovery.base import DiscoverOptions, RunRequest
-from paratest_split.discovery.files import (
+from paratest_split.core import identity
+from paratest_split.core.errors import PluginError
+from paratest_split.core.model import Invocation, TestItem
+from paratest_split.discovery.base import DiscoverOptions, RunRequest, item_from_id
+from paratest_split.discovery.command import (
     expand_command,
     names_junit,
     names_tests,
     user_invocation,
 )
-from paratest_split.errors import PluginError
-from paratest_split.model import Invocation, TestItem
 from paratest_split.runner.process import capture
 
 PLUGIN_ARGS = ("-p", "no:paratest_split", "-p", "paratest_split.pytest_plugin")
@@ -176,10 +176,7 @@ class PytestDiscoverer:
         return [self.item_for_id(test_id) for test_id in ids]
 
     def item_for_id(self, test_id: str) -> TestItem:
-        try:
-            return identity.pytest_item(test_id)
-        except ValueError as exc:
-            raise PluginError(f"pytest: {exc}") from None
+        return item_from_id("pytest", identity.pytest_item, test_id)
 
     def invocations(self, request: RunRequest) -> list[Invocation]:
         if not request.tests:

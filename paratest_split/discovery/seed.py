@@ -28,10 +28,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from paratest_split.core.errors import PluginError
+from paratest_split.core.model import Invocation, TestItem
+from paratest_split.core.placeholders import shell_substitute
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
-from paratest_split.errors import PluginError
-from paratest_split.model import Invocation, TestItem
-from paratest_split.placeholders import shell_substitute
 
 GROUP = "paratest"
 _SHELL_SYNTAX = re.compile(r"[|&;<>()$`*?\n]")

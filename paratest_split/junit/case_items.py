@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from paratest_split.core.model import Attempt, CaseResult, Outcome
 from paratest_split.junit.timing_rows import MAX_SECONDS, TimingTarget, parse_time, usable
-from paratest_split.model import Attempt, CaseResult, Outcome
 
 
 class PlainRun:

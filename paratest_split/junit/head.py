@@ -9,7 +9,7 @@ from typing import Final
 
 from lxml import etree
 
-from paratest_split.errors import BadInputError
+from paratest_split.core.errors import BadInputError
 from paratest_split.junit.source import RejectError, hardened_parser, read_chunks
 
 _HEAD_CHUNK: Final = 16 * 1024

@@ -58,8 +58,10 @@ from dataclasses import replace
 from itertools import accumulate
 from pathlib import Path
 
-from paratest_split.completeness import Checker, Completeness
-from paratest_split.errors import BadInputError, NoTestsError, ParatestError
+from paratest_split.core.completeness import Checker, Completeness
+from paratest_split.core.errors import BadInputError, NoTestsError, ParatestError
+from paratest_split.core.model import Attempt, CaseResult, Outcome, Plan, SuiteSummary, Warning_
+from paratest_split.core.retry import fold
 from paratest_split.junit.gcpause import paused_gc
 from paratest_split.junit.merge_inputs import (
     ATTEMPT_PROPERTY,
@@ -109,8 +111,6 @@ from paratest_split.junit.writer import (
     plain_cases_xml,
     properties_xml,
 )
-from paratest_split.model import Attempt, CaseResult, Outcome, Plan, SuiteSummary, Warning_
-from paratest_split.retry import fold
 
 __all__ = [
     "ATTEMPT_PROPERTY",

@@ -11,17 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from paratest_split.errors import UsageError
-from paratest_split.junit.merge_result import ReportInfo, UnreportedShard
-from paratest_split.junit.reader import (
-    expand_paths,
-)
-from paratest_split.model import (
+from paratest_split.core.errors import UsageError
+from paratest_split.core.model import (
     ATTEMPT_PROPERTY,
     DIGEST_PROPERTY,
     SHARD_PROPERTY,
     SHARDS_PROPERTY,
     Warning_,
+)
+from paratest_split.junit.merge_result import ReportInfo, UnreportedShard
+from paratest_split.junit.reader import (
+    expand_paths,
 )
 
 __all__ = ["ATTEMPT_PROPERTY", "DIGEST_PROPERTY", "SHARDS_PROPERTY", "SHARD_PROPERTY"]

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from paratest_split.completeness import Completeness
-from paratest_split.errors import ExitCode
+from paratest_split.core.completeness import Completeness
+from paratest_split.core.errors import ExitCode
+from paratest_split.core.model import Outcome, Warning_
 from paratest_split.junit.writer import (
     Totals,
 )
-from paratest_split.model import Outcome, Warning_
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

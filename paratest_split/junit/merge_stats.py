@@ -8,11 +8,11 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from paratest_split.completeness import Completeness
+from paratest_split.core.completeness import Completeness
+from paratest_split.core.model import Plan
 from paratest_split.junit.merge_inputs import Input
 from paratest_split.junit.merge_result import ShardStats, SlowTest
 from paratest_split.junit.writer import Totals
-from paratest_split.model import Plan
 
 Slow = tuple[float, int, SlowTest, int]  # seconds, -counter (ties: first written first), hash
 

@@ -9,7 +9,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from paratest_split.errors import BadInputError
+from paratest_split.core.errors import BadInputError
 
 
 def _is_report(name: str) -> bool:

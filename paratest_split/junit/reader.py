@@ -72,7 +72,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from paratest_split.errors import BadInputError
+from paratest_split.core.errors import BadInputError
+from paratest_split.core.model import CaseResult, SuiteSummary, Warning_
 from paratest_split.junit.case_items import CaseTarget, MergeTarget, PlainRun, TextCaseTarget
 from paratest_split.junit.head import suite_properties
 from paratest_split.junit.paths import expand_paths
@@ -85,7 +86,6 @@ from paratest_split.junit.timing_rows import (
     parse_time,
     time_known,
 )
-from paratest_split.model import CaseResult, SuiteSummary, Warning_
 
 __all__ = [
     "MAX_SECONDS",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from paratest_split.model import Outcome
+from paratest_split.core.model import Outcome
 
 SEVERITY: Final = {Outcome.SKIPPED: 0, Outcome.PASSED: 1, Outcome.FAILED: 2, Outcome.ERROR: 3}
 """error > failed > passed > skipped."""

@@ -14,7 +14,7 @@ from typing import IO, Any, Final
 
 from lxml import etree
 
-from paratest_split.errors import BadInputError
+from paratest_split.core.errors import BadInputError
 
 CHUNK: Final = 1 << 20
 

@@ -9,8 +9,8 @@ import math
 import re
 from typing import Final
 
+from paratest_split.core.model import CaseResult, SuiteSummary, Warning_
 from paratest_split.junit.source import RejectError
-from paratest_split.model import CaseResult, SuiteSummary, Warning_
 
 MAX_SECONDS: Final = 7 * 24 * 3600.0
 """Times above one week are treated as corrupt."""

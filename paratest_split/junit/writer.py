@@ -28,6 +28,9 @@ from) before any case is added when the target's directory cannot be created or 
 when writing the file fails at the end, it saves the report in the temporary directory and
 names that copy in the error, so results already computed are never lost silently.
 
+Size (~660 lines): one job, the XML of a report, from a case's escaping to the streaming
+`ReportWriter`; every piece here is what that writer emits or needs to emit it.
+
 Size (~650 lines): one format's writer. Serialising a case (`case_xml`, the bulk
 `plain_cases_xml`) and spooling/assembling the report (`ReportWriter`) share the escaping, the
 totals and the spool's byte layout that `merge` reads back.
@@ -47,10 +50,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
+from paratest_split.core.model import Attempt, CaseResult, Outcome
 from paratest_split.fileperm import atomic_file
 from paratest_split.junit.strict import strip_blocks
-from paratest_split.model import Attempt, CaseResult, Outcome
 
 GZIP_LEVEL = 6  # level 9 costs about twice the time for a few percent on XML
 # Temporary files beside the target (spool, report being assembled) are dot-files ending in

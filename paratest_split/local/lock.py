@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 
 LOCK_FILE = Path(".paratest") / "local.lock"
 

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from paratest_split.model import GroupBy, Plan, Shard, TestItem
+from paratest_split.core.model import GroupBy, Plan, Shard, TestItem
 
 STATIC = "static"
 DYNAMIC = "dynamic"

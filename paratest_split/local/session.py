@@ -14,9 +14,9 @@ Workers run the workspace hooks themselves (the engine's are switched off) in dy
 per worker because a worker keeps its workspace across the units it runs, and with `script`
 workspaces, whose hooks create the workspace and so run in the project directory.
 
-Size (~700 lines): one session's flow (`_run_local`, `_worker`) and the small pieces only it
-uses (the engine adapter, hook values, exit-code precedence); the schedule, workspaces,
-progress display and lock are modules of their own.
+Size (~600 lines): one session's flow (`_run_local`, `_worker`) and the small pieces only it
+uses (hook values, exit-code precedence); the engine adapter (`units`), the schedule,
+workspaces, progress display and lock are modules of their own.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from paratest_split.config import Settings
-from paratest_split.errors import ExitCode, ParatestError, UsageError, exit_word
+from paratest_split.core.errors import ExitCode, ParatestError, UsageError, exit_word
+from paratest_split.core.model import Plan
 from paratest_split.local import lock
 from paratest_split.local import progress as pg
 from paratest_split.local.schedule import (
@@ -43,8 +44,8 @@ from paratest_split.local.schedule import (
     static_units,
     units_plan,
 )
+from paratest_split.local.units import UnitJob, UnitRecord, UnitRunner, engine_runner
 from paratest_split.local.workspaces import Workspace, WorkspaceManager
-from paratest_split.model import Plan
 from paratest_split.runner.process import stop_on_signals
 
 MERGED_NAME = "junit.xml"
@@ -53,37 +54,6 @@ MERGED_NAME = "junit.xml"
 # a handful of units (start-ups), not one per test.
 MIN_UNIT_SECONDS = 2.0
 UNITS_PER_WORKER = 3
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class UnitJob:
-    """One unit for the engine: what to run, where, and how to report and stop."""
-
-    worker: int
-    unit: Unit
-    plan: Plan  # the plan whose shard `unit.index` is this unit
-    workspace: Workspace
-    source: Path
-    output: Path
-    settings: Settings
-    env: Mapping[str, str]
-    on_event: Callable[[pg.Event], None]
-    stop: threading.Event
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class UnitRecord:
-    worker: int
-    unit: Unit
-    exit_code: int
-    message: str
-    elapsed: float
-    report: Path | None  # the unit's report, when one was written
-    failed: int = 0
-    flaky: int = 0
-
-
-UnitRunner = Callable[[UnitJob], UnitRecord]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,96 +92,6 @@ class LocalResult:
         if self.wall_seconds <= 0 or not self.test_seconds:
             return None
         return self.test_seconds / self.wall_seconds
-
-
-# -- the engine adapter ----------------------------------------------------------------------
-
-
-def engine_runner(discoverer: Any, *, workspace_hooks: bool, dynamic: bool) -> UnitRunner:
-    """Run units through `runner.shard.run_shard`; `workspace_hooks=False` switches the
-    engine's setup_workspace/teardown_workspace off (the worker runs them); `dynamic`: units
-    are parts of a worker's work, so `unit_retry_fraction` applies."""
-    from paratest_split.runner import events as ev
-    from paratest_split.runner.shard import ShardRun, run_shard
-
-    def run(job: UnitJob) -> UnitRecord:
-        settings = job.settings
-        if not workspace_hooks:
-            settings = settings.replace(setup_workspace=None, teardown_workspace=None)
-        if dynamic:
-            settings = settings.replace(
-                max_retry_fraction=unit_retry_fraction(
-                    settings.max_retry_fraction, len(job.unit.tests)
-                )
-            )
-        shard_run = ShardRun(
-            plan=job.plan,
-            index=job.unit.index,
-            settings=settings,
-            workspace=job.workspace.path,
-            source=job.source,
-            output=job.output,
-            env=job.env,
-            discoverer=discoverer,
-            plan_hooks=False,
-        )
-
-        def on_event(event: ev.Event) -> None:
-            translated = translate(job.worker, event)
-            if translated is not None:
-                job.on_event(translated)
-
-        started = time.monotonic()
-        outcome = run_shard(shard_run, on_event=on_event, stop=job.stop)
-        return UnitRecord(
-            worker=job.worker,
-            unit=job.unit,
-            exit_code=int(outcome.exit_code),
-            message=outcome.message,
-            elapsed=time.monotonic() - started,
-            report=outcome.report if outcome.report.exists() else None,
-            failed=outcome.failed,
-            flaky=outcome.flaky,
-        )
-
-    return run
-
-
-def unit_retry_fraction(fraction: float, tests: int) -> float:
-    """`--max-retry-fraction` for a dynamic unit: the fraction is meant for a whole shard; in a
-    unit so small that one failure exceeds it, one failure is still retried."""
-    if tests <= 0:
-        return fraction
-    return max(fraction, 1.0 / tests)
-
-
-_QUIET_HOOKS = ("setup_test", "teardown_test")
-
-
-def translate(worker: int, event: object) -> pg.Event | None:
-    """An engine event as a progress event of `worker` (None: not worth showing)."""
-    from paratest_split.runner import events as ev
-
-    if isinstance(event, ev.HookStarted) and event.hook not in _QUIET_HOOKS:
-        return pg.Event(worker=worker, kind=pg.PHASE, detail=event.hook)
-    if isinstance(event, ev.HookFinished) and not event.ok:
-        code = "killed" if event.exit_code is None else f"exit {event.exit_code}"
-        return pg.Event(worker=worker, kind=pg.PHASE, detail=f"{event.hook} failed ({code})")
-    if isinstance(event, ev.AttemptStarted):
-        if event.attempt == 1:
-            return pg.Event(worker=worker, kind=pg.PHASE, detail="running")
-        count = len(event.tests)
-        return pg.Event(
-            worker=worker,
-            kind=pg.PHASE,
-            detail=f"retry {event.attempt - 1}: {count} test{'s' if count != 1 else ''}",
-        )
-    if isinstance(event, ev.TestFinished):
-        outcome = event.outcome.value if event.outcome is not None else "done"
-        return pg.Event(worker=worker, kind=pg.TEST, detail=outcome, test=event.test)
-    if isinstance(event, ev.Message) and event.warning:
-        return pg.Event(worker=worker, kind=pg.PHASE, detail=f"warning: {event.text}")
-    return None
 
 
 # -- the session -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paratest_split.errors import HookError, UsageError
+from paratest_split.core.errors import HookError, UsageError
 
 KINDS = ("copy", "worktree", "none", "script")
 

@@ -2,13 +2,14 @@
 
 `RENDERERS` is the one registry of the built-in targets: it feeds the docs table, the golden-file
 tests and `scripts/regen_golden.py`, and our pyproject registers each of them in the entry-point
-group `paratest_split.renderers`, where third-party renderers join them (`resolve`).
+group `paratest_split.renderers`, where third-party renderers join them
+(`plugins.load_renderer`, which imports this package, never the other way round).
 """
 
 from __future__ import annotations
 
 from paratest_split.config import Settings
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 from paratest_split.render import (
     azure,
     bamboo,
@@ -67,12 +68,23 @@ def resolve_style(renderer: Renderer, style: str | None, *, child: bool = False)
     return style
 
 
-def render(target: str, spec: PipelineSpec, style: str | None = None) -> str:
-    """The configuration file for `target` (a built-in or a renderer plugin, see
-    `plugins.load_renderer`), as text. Deterministic: same spec, same bytes."""
-    from paratest_split import plugins
+def _renderer(target: str | Renderer) -> Renderer:
+    """A renderer, or a built-in one by name. Plugins are found by `plugins.load_renderer`
+    (the entry points are the adapters' business, never this package's)."""
+    if not isinstance(target, str):
+        return target
+    renderer = RENDERERS.get(target)
+    if renderer is None:
+        raise UsageError(
+            f"pipeline: unknown target {target!r} (choose from {', '.join(sorted(RENDERERS))})"
+        )
+    return renderer
 
-    renderer = plugins.load_renderer(target)
+
+def render(target: str | Renderer, spec: PipelineSpec, style: str | None = None) -> str:
+    """The configuration file of `target` (a renderer, or a built-in one's name) for `spec`,
+    as text. Deterministic: same spec, same bytes."""
+    renderer = _renderer(target)
     return _render(renderer, spec, resolve_style(renderer, style))
 
 
@@ -109,9 +121,8 @@ def history_note(target: str, settings: Settings) -> str | None:
     return f"note: {ci} does not pass files from one build to the next: " + " ".join(lines)
 
 
-def render_settings(target: str, settings: Settings) -> str:
-    from paratest_split import plugins
-
-    renderer = plugins.load_renderer(target)
+def render_settings(target: str | Renderer, settings: Settings) -> str:
+    """`render` for the `pipeline` command's settings (their style and --child)."""
+    renderer = _renderer(target)
     style = resolve_style(renderer, settings.style, child=settings.child)
     return _render(renderer, spec_from_settings(settings), style)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 from paratest_split.render.base import PipelineSpec, TemplateRenderer
 
 # Resource classes of CircleCI's docker executor (x86 and Arm); a self-hosted container

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from paratest_split.config import Settings, read_config_file
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 from paratest_split.render import RENDERERS, render
 from paratest_split.render.base import spec_from_settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 from paratest_split.render.base import PipelineSpec, TemplateRenderer
 
 

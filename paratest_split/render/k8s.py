@@ -14,7 +14,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 from paratest_split.render.base import PipelineSpec, TemplateRenderer, render_template
 
 MOUNT = "/paratest"  # the shared volume: run reports, history and the merged report live here

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from paratest_split.completeness import Checker, planned_items
+from paratest_split.core.completeness import Checker, planned_items
+from paratest_split.core.model import Plan
+from paratest_split.core.timings import Estimator
 from paratest_split.history import median
-from paratest_split.model import Plan
-from paratest_split.timings import Estimator
 
 BY = ("test", "class", "file", "dir")
 SORTS = ("time", "name", "spread", "builds")

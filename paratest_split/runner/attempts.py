@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from paratest_split.errors import ParatestError
-from paratest_split.model import Attempt, CaseResult, Invocation, Outcome
-from paratest_split.retry import RetryPolicy, decide
+from paratest_split.core.errors import ParatestError
+from paratest_split.core.model import Attempt, CaseResult, Invocation, Outcome
+from paratest_split.core.retry import RetryPolicy, decide
 from paratest_split.runner import events as ev
 from paratest_split.runner.engine_base import Crash, Prepared, Single, Stopped
 from paratest_split.runner.recovery import RecoveryStage

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from paratest_split.config import Settings
+from paratest_split.core.errors import BadInputError, ExitCode, ParatestError, PluginError
+from paratest_split.core.model import Attempt, CaseResult, Invocation, Outcome, Plan, TestItem
 from paratest_split.discovery.base import Discoverer
-from paratest_split.errors import BadInputError, ExitCode, ParatestError, PluginError
 from paratest_split.manifest import item_map
-from paratest_split.model import Attempt, CaseResult, Invocation, Outcome, Plan, TestItem
 from paratest_split.runner import events as ev
 from paratest_split.runner.results import Matcher, placeholder_case
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from paratest_split.placeholders import HOOKS, check_hook, substitute_shell
+from paratest_split.core.placeholders import HOOKS, check_hook, substitute_shell
 from paratest_split.runner import events as ev
 from paratest_split.runner.engine_base import EngineBase, Stopped
 from paratest_split.runner.hooks import HookResult, run_hook

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paratest_split.model import Outcome
+from paratest_split.core.model import Outcome
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

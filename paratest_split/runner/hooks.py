@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from paratest_split.placeholders import HOOKS, SHELL, check_hook, hook_env, substitute_shell
+from paratest_split.core.placeholders import HOOKS, SHELL, check_hook, hook_env, substitute_shell
 from paratest_split.runner.process import ProcessResult, run_process
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from paratest_split.core.errors import BadInputError, PluginError
+from paratest_split.core.model import CaseResult, Invocation
+from paratest_split.core.placeholders import RUNNER_PLACEHOLDERS, substitute_argv
 from paratest_split.discovery.base import RunRequest
-from paratest_split.discovery.files import no_junit_warning
-from paratest_split.errors import BadInputError, PluginError
-from paratest_split.model import CaseResult, Invocation
-from paratest_split.placeholders import RUNNER_PLACEHOLDERS, substitute_argv
+from paratest_split.discovery.command import no_junit_warning
 from paratest_split.runner import events as ev
 from paratest_split.runner.engine_base import (
     PROGRESS_ENV,

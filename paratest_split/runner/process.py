@@ -314,7 +314,7 @@ def capture(
             check=False,
         )
     except OSError as exc:
-        from paratest_split.errors import PluginError
+        from paratest_split.core.errors import PluginError
 
         program = command if shell else command[0]
         raise PluginError(f"{what}: cannot start {program!r}: {exc.strerror or exc}") from None

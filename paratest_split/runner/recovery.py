@@ -14,15 +14,15 @@ import signal
 from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 
-from paratest_split.errors import ParatestError, PluginError, UsageError
+from paratest_split.core.errors import ParatestError, PluginError, UsageError
+from paratest_split.core.model import Attempt, CaseResult, Invocation, Outcome
+from paratest_split.core.timings import COLLECT_PROPERTY, OVERHEAD_PROPERTY, STARTUP_PROPERTY
 from paratest_split.junit.reader import suite_properties
-from paratest_split.model import Attempt, CaseResult, Invocation, Outcome
 from paratest_split.runner import events as ev
 from paratest_split.runner.engine_base import NO_RESULT, Batch, Stopped, some_of, tests_of
 from paratest_split.runner.invocations import InvocationStage
 from paratest_split.runner.process import ProcessResult
 from paratest_split.runner.results import placeholder_case, read_progress, worst
-from paratest_split.timings import COLLECT_PROPERTY, OVERHEAD_PROPERTY, STARTUP_PROPERTY
 
 PYTEST_USAGE_ERROR = 4  # pytest.ExitCode.USAGE_ERROR (pytest is not imported here)
 # pytest's words when the interpreter it runs in cannot import our plugin (`-p

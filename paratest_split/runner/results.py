@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from paratest_split.core.matching import PlannedIndex
+from paratest_split.core.model import Attempt, CaseResult, Outcome, TestItem, Warning_
 from paratest_split.junit import reader as junit_reader
 from paratest_split.junit.severity import SEVERITY, worst
-from paratest_split.matching import PlannedIndex
-from paratest_split.model import Attempt, CaseResult, Outcome, TestItem, Warning_
 
 __all__ = [
     "STARTED",

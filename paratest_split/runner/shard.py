@@ -46,7 +46,7 @@ import shutil
 import threading
 from collections.abc import Callable
 
-from paratest_split.errors import ParatestError
+from paratest_split.core.errors import ParatestError
 from paratest_split.runner import events as ev
 from paratest_split.runner.engine_base import (
     NO_RESULT,

@@ -8,9 +8,8 @@ import dataclasses
 import time
 
 from paratest_split import ci
-from paratest_split.errors import ExitCode
-from paratest_split.junit.writer import write_report
-from paratest_split.model import (
+from paratest_split.core.errors import ExitCode
+from paratest_split.core.model import (
     ATTEMPT_PROPERTY,
     ATTEMPTS_PROPERTY,
     DIGEST_PROPERTY,
@@ -20,7 +19,8 @@ from paratest_split.model import (
     CaseResult,
     Outcome,
 )
-from paratest_split.retry import fold
+from paratest_split.core.retry import fold
+from paratest_split.junit.writer import write_report
 from paratest_split.runner import events as ev
 from paratest_split.runner.attempts import AttemptStage
 from paratest_split.runner.engine_base import SUITE, ShardOutcome, Stopped

@@ -21,12 +21,12 @@ import pytest
 from lxml import etree
 
 from paratest_split.cli import main
-from paratest_split.identity import pytest_item
+from paratest_split.core.identity import pytest_item
+from paratest_split.core.model import CaseResult, GroupBy, Outcome, Plan, Shard
+from paratest_split.core.retry import fold
 from paratest_split.junit.reader import iter_timing_rows, read_report
 from paratest_split.junit.writer import write_report
 from paratest_split.manifest import write_plan
-from paratest_split.model import CaseResult, GroupBy, Outcome, Plan, Shard
-from paratest_split.retry import fold
 from paratest_split.store import stored_runs
 
 SUITE = {
@@ -647,7 +647,7 @@ def test_store_failing_after_the_merge_says_so_and_keeps_a_test_failure(
     Now it is an error line saying what the merge found; failed tests keep exit 1, passed
     tests exit 4 (what --store asked for was not done)."""
     from paratest_split.commands import merge as merge_command
-    from paratest_split.errors import BadInputError
+    from paratest_split.core.errors import BadInputError
 
     def full_disk(report: Path, history: Path, keep: int) -> Path:
         raise BadInputError(history, "cannot store the report: No space left on device")

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from paratest_split import cli, plugins
+from paratest_split.core.errors import PluginError
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.discovery.seed import SeedDiscoverer
-from paratest_split.errors import PluginError
 
 DIST = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "plugin_dist"
 SCRIPT = Path(sys.executable).parent / "paratest-split"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from paratest_split.ci import CI, SOURCES, detect, job_attempt, resolve_index, resolve_total
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 
 
 @pytest.mark.parametrize(

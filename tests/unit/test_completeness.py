@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from paratest_split.completeness import Checker, planned_items
-from paratest_split.model import GroupBy, Plan, Shard, TestItem
+from paratest_split.core.completeness import Checker, planned_items
+from paratest_split.core.model import GroupBy, Plan, Shard, TestItem
 
 
 def _plan(*shards: list[TestItem]) -> Plan:

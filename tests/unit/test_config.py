@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from paratest_split.config import Settings, load_settings, options_table, read_config_file, read_env
-from paratest_split.errors import ConfigError
+from paratest_split.core.errors import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> Path:

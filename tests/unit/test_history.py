@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from paratest_split.errors import BadInputError
+from paratest_split.core.errors import BadInputError
+from paratest_split.core.model import Warning_
 from paratest_split.history import CaseHistory, History, load_history, median
-from paratest_split.model import Warning_
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "junit"
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from paratest_split import identity
-from paratest_split.model import TestItem
+from paratest_split.core import identity
+from paratest_split.core.model import TestItem
 
 
 def key(item: TestItem) -> tuple[str | None, str | None, str | None]:
@@ -205,7 +205,7 @@ def test_item_from_id_agrees_with_the_specific_parsers() -> None:
 
 
 def test_pytest_module_skip_pseudo_cases_are_recognised() -> None:
-    from paratest_split.identity import is_pytest_module_skip
+    from paratest_split.core.identity import is_pytest_module_skip
 
     assert is_pytest_module_skip(
         "", "networkx.drawing.tests.test_pylab", skipped=True, message="collection skipped"

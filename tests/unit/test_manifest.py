@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from paratest_split.errors import BadInputError
+from paratest_split.core.errors import BadInputError
+from paratest_split.core.model import GroupBy, Plan, Shard, TestItem
 from paratest_split.manifest import (
     dumps,
     item_map,
@@ -14,7 +15,6 @@ from paratest_split.manifest import (
     stored_items,
     write_plan,
 )
-from paratest_split.model import GroupBy, Plan, Shard, TestItem
 
 
 def make_plan(shards: int = 2) -> Plan:

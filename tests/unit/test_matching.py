@@ -5,8 +5,8 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paratest_split.completeness import Checker
-from paratest_split.matching import (
+from paratest_split.core.completeness import Checker
+from paratest_split.core.matching import (
     PlannedIndex,
     dotted_prefixes,
     dotted_suffix_match,
@@ -15,7 +15,7 @@ from paratest_split.matching import (
     path_suffixes,
     suffix_match,
 )
-from paratest_split.model import Attempt, CaseResult, Outcome, TestItem
+from paratest_split.core.model import Attempt, CaseResult, Outcome, TestItem
 from paratest_split.runner.results import Matcher
 from tests.unit.test_completeness import _plan
 
@@ -205,8 +205,8 @@ def test_run_and_merge_match_results_alike(data: st.DataObject, items: list[Test
 
 
 def test_module_skip_pseudo_case() -> None:
-    from paratest_split.matching import is_module_skip
-    from paratest_split.model import Attempt, CaseResult, Outcome
+    from paratest_split.core.matching import is_module_skip
+    from paratest_split.core.model import Attempt, CaseResult, Outcome
 
     skipped = Attempt(outcome=Outcome.SKIPPED, message="collection skipped")
     assert is_module_skip(CaseResult(classname="", name="pkg.tests.test_a", final=skipped))

@@ -1,4 +1,4 @@
-"""Tests for paratest_split.partition: contract properties of every strategy, known hard cases,
+"""Tests for paratest_split.core.partition: contract properties of every strategy, known hard cases,
 validation, determinism across hash seeds, and strategy plugins."""
 
 from __future__ import annotations
@@ -17,19 +17,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paratest_split import partition as partition_module
-from paratest_split.errors import PluginError
-from paratest_split.partition import (
+from paratest_split import plugins
+from paratest_split.core import partition as partition_module
+from paratest_split.core.errors import PluginError
+from paratest_split.core.partition import (
     LPT,
     STRATEGIES,
     Best,
     KarmarkarKarp,
     Strategy,
-    available,
     lower_bound,
     makespan,
     partition,
 )
+from paratest_split.partition import available
+from paratest_split.partition import partition as public_partition
 
 Groups = list[tuple[str, float]]
 NAMES = sorted(STRATEGIES)
@@ -263,9 +265,13 @@ def test_error_names_the_same_group_whatever_the_input_order() -> None:
 
 
 def test_rejects_unknown_algorithm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **_: [])
     with pytest.raises(ValueError, match=r"unknown partitioning algorithm 'nope' \(choose from"):
         partition([("a", 1.0)], 2, algorithm="nope")
+    # the public path also looks among the plugins, and lists them
+    eps = _entry_points(("rr", f"{__name__}:RoundRobin"))
+    monkeypatch.setattr(plugins, "entry_points", lambda **_: eps)
+    with pytest.raises(ValueError, match=r"'nope' \(choose from best, kk, lpt, rr\)"):
+        public_partition([("a", 1.0)], 2, algorithm="nope")
 
 
 # --------------------------------------------------------------------------- registry/plugins
@@ -281,7 +287,7 @@ def test_registry_matches_entry_points_and_protocol() -> None:
         assert "\n" not in strategy.description
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     for name, registered in STRATEGIES.items():
-        line = f'{name} = "paratest_split.partition:{type(registered).__name__}"'
+        line = f'{name} = "paratest_split.core.partition:{type(registered).__name__}"'
         assert line in pyproject
 
 
@@ -313,31 +319,28 @@ class Lossy(RoundRobin):
 
 
 def _entry_points(*specs: tuple[str, str]) -> list[importlib.metadata.EntryPoint]:
-    return [
-        importlib.metadata.EntryPoint(name, value, partition_module.ENTRY_POINT_GROUP)
-        for name, value in specs
-    ]
+    return [importlib.metadata.EntryPoint(name, value, plugins.STRATEGIES) for name, value in specs]
 
 
 def test_plugin_strategy_is_found_and_used(monkeypatch: pytest.MonkeyPatch) -> None:
     eps = _entry_points(
-        ("lpt", "paratest_split.partition:LPT"),
+        ("lpt", "paratest_split.core.partition:LPT"),
         ("rr", f"{__name__}:RoundRobin"),
     )
-    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **_: eps)
+    monkeypatch.setattr(plugins, "entry_points", lambda **_: eps)
     found = available()
     assert list(found) == ["best", "kk", "lpt", "rr"]
     assert found["lpt"] is STRATEGIES["lpt"]
     groups = [("a", 1.0), ("b", 5.0), ("c", 3.0), ("d", 2.0)]
     # round robin in canonical order b, c, d, a; shards heaviest first
-    assert partition(groups, 2, algorithm="rr") == (("b", "d"), ("c", "a"))
+    assert public_partition(groups, 2, algorithm="rr") == (("b", "d"), ("c", "a"))
 
 
 def test_plugin_returning_a_bad_plan_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     eps = _entry_points(("lossy", f"{__name__}:Lossy"))
-    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **_: eps)
+    monkeypatch.setattr(plugins, "entry_points", lambda **_: eps)
     with pytest.raises(ValueError, match="strategy 'lossy' left out"):
-        partition([("a", 1.0), ("b", 1.0), ("c", 1.0)], 2, algorithm="lossy")
+        public_partition([("a", 1.0), ("b", 1.0), ("c", 1.0)], 2, algorithm="lossy")
 
 
 @pytest.mark.parametrize(
@@ -352,7 +355,7 @@ def test_broken_plugin_raises_plugin_error(
     monkeypatch: pytest.MonkeyPatch, spec: tuple[str, str], message: str
 ) -> None:
     eps = _entry_points(spec)
-    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **_: eps)
+    monkeypatch.setattr(plugins, "entry_points", lambda **_: eps)
     with pytest.raises(PluginError, match=message):
         available()
 
@@ -361,7 +364,7 @@ def test_broken_plugin_raises_plugin_error(
 
 _CHILD = """
 import json, random, sys
-from paratest_split.partition import STRATEGIES, partition
+from paratest_split.core.partition import STRATEGIES, partition
 rng = random.Random(3)
 groups = [(f"k{rng.randrange(10**6)}-{i}", float(rng.choice([0, 1, 1, 2, 3, 5, 8, 13])))
           for i in range(60)]

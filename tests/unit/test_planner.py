@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from paratest_split.errors import BadInputError, UsageError
-from paratest_split.model import Estimate, EstimateSource, GroupBy, ShardCosts, TestItem
+from paratest_split.core.errors import BadInputError, UsageError
+from paratest_split.core.model import Estimate, EstimateSource, GroupBy, ShardCosts, TestItem
+from paratest_split.core.planner import PlanOptions, build_plan, build_plan_bounds
 from paratest_split.plan_inputs import read_test_list
-from paratest_split.planner import PlanOptions, build_plan, build_plan_bounds
 
 
 def items_and_estimates(
@@ -141,7 +141,7 @@ def test_read_test_list(tmp_path: Path) -> None:
 
 
 def test_plan_table_is_build_plan_on_parallel_lists() -> None:
-    from paratest_split.planner import Table, plan_table
+    from paratest_split.core.planner import Table, plan_table
 
     items, est = items_and_estimates(SPEC)
     for by in (GroupBy.TEST, GroupBy.FILE):

@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 import pytest
 
 from paratest_split import plugins
+from paratest_split.core.errors import PluginError, UsageError
+from paratest_split.core.model import Invocation, TestItem
 from paratest_split.discovery.base import Discoverer, DiscoverOptions, RunRequest
 from paratest_split.discovery.seed import SeedDiscoverer
-from paratest_split.errors import PluginError, UsageError
-from paratest_split.model import Invocation, TestItem
 
 BUILTINS = ("files", "go", "jest", "junit", "lines", "maven", "nunit", "pytest")
 
@@ -191,7 +191,9 @@ def test_renderer_plugins_load_clash_and_fail_in_one_line(monkeypatch: pytest.Mo
     from paratest_split.render import RENDERERS, render_settings
 
     assert isinstance(plugins.load_renderer("fake"), FakeRenderer)
-    assert render_settings("fake", Settings(shards=2)) == "PipelineSpec one\n"
+    assert (
+        render_settings(plugins.load_renderer("fake"), Settings(shards=2)) == "PipelineSpec one\n"
+    )
     assert plugins.load_renderer("gitlab") is RENDERERS["gitlab"]  # never taken over
     with pytest.raises(PluginError, match=r"^renderer plugin 'gone' \(nowhere_xyz:Renderer\) "):
         plugins.load_renderer("gone")

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from paratest_split.model import Attempt, CaseResult, Outcome
-from paratest_split.retry import RetryPolicy, decide, fold
+from paratest_split.core.model import Attempt, CaseResult, Outcome
+from paratest_split.core.retry import RetryPolicy, decide, fold
 
 
 def case(outcome: Outcome, time: float = 1.0, message: str = "", **kw: object) -> CaseResult:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from paratest_split.errors import BadInputError
+from paratest_split.core.errors import BadInputError
+from paratest_split.core.model import Attempt, CaseResult, Outcome
 from paratest_split.junit.reader import read_report
 from paratest_split.junit.writer import write_report
-from paratest_split.model import Attempt, CaseResult, Outcome
 from paratest_split.store import STORED_NAME, prune, store_problem, store_report, stored_runs
 
 UTC = dt.timezone.utc

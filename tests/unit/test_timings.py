@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from paratest_split.matching import module_of
-from paratest_split.model import EstimateSource, SuiteSummary, TestItem
-from paratest_split.timings import (
+from paratest_split.core.matching import module_of
+from paratest_split.core.model import EstimateSource, SuiteSummary, TestItem
+from paratest_split.core.timings import (
     DEFAULT_PER_TEST,
     DEFAULT_STARTUP,
     RUN_OVERHEAD,

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 import pytest
 
+from paratest_split.core.model import Invocation, TestItem
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
-from paratest_split.model import Invocation, TestItem
 from paratest_split.testing import assert_discoverer_contract, discoverer_problems
 
 

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from paratest_split.core.errors import PluginError
 from paratest_split.discovery.base import DiscoverOptions
-from paratest_split.discovery.files import FilesDiscoverer, expand_command, glob_files
-from paratest_split.errors import PluginError
+from paratest_split.discovery.command import expand_command
+from paratest_split.discovery.files import FilesDiscoverer, glob_files
 from paratest_split.testing import assert_discoverer_contract
 from tests.unit.discovery.helpers import run_request
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from paratest_split.core.errors import PluginError
+from paratest_split.core.model import Outcome
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.discovery.go import (
     GoDiscoverer,
-    cases_from_events,
     list_command,
     parse_list_output,
     run_pattern,
 )
-from paratest_split.errors import PluginError
-from paratest_split.model import Outcome
+from paratest_split.discovery.gojson import cases_from_events
 from tests.unit.discovery.helpers import PROJECTS
 
 CAPTURED = PROJECTS / "captured"
@@ -96,7 +96,7 @@ def test_invocations_one_per_package_and_subtest(tmp_path: Path) -> None:
         ("m/b:TestY",),
     ]
     first = invs[0].argv
-    assert first[:3] == (sys.executable, "-m", "paratest_split.discovery.go")
+    assert first[:3] == (sys.executable, "-m", "paratest_split.discovery.gojson")
     assert first[first.index("--") :] == (
         "--",
         "go",

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from paratest_split.core.errors import PluginError
 from paratest_split.discovery.base import DiscoverOptions
 from paratest_split.discovery.jest import JestDiscoverer
-from paratest_split.errors import PluginError
 from tests.unit.discovery.helpers import run_request
 
 CACHE = Path.home() / ".cache" / "paratest-split-tests" / "jest"

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from paratest_split.core.errors import BadInputError, PluginError, UsageError
+from paratest_split.core.model import GroupBy, Plan, Shard, TestItem
 from paratest_split.discovery.base import DiscoverOptions
 from paratest_split.discovery.junit import (
     JUnitDiscoverer,
@@ -12,10 +14,8 @@ from paratest_split.discovery.junit import (
     item_for_junit_id,
     junit_id,
 )
-from paratest_split.errors import BadInputError, PluginError, UsageError
 from paratest_split.history import load_history
 from paratest_split.manifest import stored_items
-from paratest_split.model import GroupBy, Plan, Shard, TestItem
 from tests.unit.discovery.helpers import PROJECTS, run_request
 
 # A real report of pytest 9 on the pytest_basic project (with its module-level skip).

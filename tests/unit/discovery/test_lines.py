@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from paratest_split.core.errors import BadInputError, PluginError, UsageError
 from paratest_split.discovery.base import DiscoverOptions
 from paratest_split.discovery.lines import LinesDiscoverer, parse_lines
-from paratest_split.errors import BadInputError, PluginError, UsageError
 from tests.unit.discovery.helpers import run_request
 
 LIST = """\

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from paratest_split.core.errors import PluginError, UsageError
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.discovery.maven import MavenDiscoverer, surefire_selector
 from paratest_split.discovery.nunit import (
@@ -14,7 +15,6 @@ from paratest_split.discovery.nunit import (
     parse_explore,
     split_full_name,
 )
-from paratest_split.errors import PluginError, UsageError
 from paratest_split.testing import assert_discoverer_contract
 from tests.unit.discovery.helpers import PROJECTS
 

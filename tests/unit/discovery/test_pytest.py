@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from paratest_split.core.errors import PluginError
 from paratest_split.discovery import pytest as pytest_discovery
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.discovery.pytest import (
@@ -15,7 +16,6 @@ from paratest_split.discovery.pytest import (
     is_pytest_command,
     parse_collect_output,
 )
-from paratest_split.errors import PluginError
 from paratest_split.testing import assert_discoverer_contract
 from tests.unit.discovery.helpers import PROJECTS, venv_env
 

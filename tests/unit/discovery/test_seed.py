@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from paratest_split.core.placeholders import substitute_argv
 from paratest_split.discovery.seed import command_argv
-from paratest_split.placeholders import substitute_argv
 
 NAME = "login; touch PWNED"
 WORKSPACE = "/tmp/my proj/$(touch PWNED)"

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
+from paratest_split.core.errors import PluginError
 from paratest_split.discovery.base import DiscoverOptions
 from paratest_split.discovery.jest import JestDiscoverer, parse_list_output
 from paratest_split.discovery.seed import SeedDiscoverer, command_argv, translate_placeholders
-from paratest_split.errors import PluginError
 from tests.unit.discovery.helpers import run_request
 
 # ---------------------------------------------------------------------------------- seed

@@ -7,12 +7,12 @@ import junitparser
 import pytest
 from lxml import etree
 
-from paratest_split.errors import BadInputError, ExitCode, NoTestsError, UsageError
+from paratest_split.core.errors import BadInputError, ExitCode, NoTestsError, UsageError
+from paratest_split.core.model import Attempt, CaseResult, GroupBy, Outcome, Plan, Shard, TestItem
 from paratest_split.junit import merge as merge_module
 from paratest_split.junit.merge import MISSING_SUITE, merge_reports
 from paratest_split.junit.reader import iter_timing_rows, read_report, suite_properties
 from paratest_split.junit.writer import write_report
-from paratest_split.model import Attempt, CaseResult, GroupBy, Outcome, Plan, Shard, TestItem
 
 
 def _case(

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from paratest_split.errors import BadInputError, ExitCode
+from paratest_split.core.errors import BadInputError, ExitCode
+from paratest_split.core.model import Attempt, CaseResult, Outcome, SuiteSummary, Warning_
 from paratest_split.junit.reader import (
     PlainRun,
     expand_paths,
@@ -23,7 +24,6 @@ from paratest_split.junit.reader import (
     read_report,
     time_known,
 )
-from paratest_split.model import Attempt, CaseResult, Outcome, SuiteSummary, Warning_
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "junit"
 

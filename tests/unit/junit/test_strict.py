@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from paratest_split.core.model import Attempt, CaseResult, GroupBy, Outcome, Plan, Shard, TestItem
 from paratest_split.junit import writer as writer_module
 from paratest_split.junit.merge import merge_reports
 from paratest_split.junit.reader import read_report
 from paratest_split.junit.strict import strip_blocks, strip_cases
 from paratest_split.junit.writer import ReportWriter, case_xml, properties_xml, write_report
-from paratest_split.model import Attempt, CaseResult, GroupBy, Outcome, Plan, Shard, TestItem
 
 JUNIT_10 = etree.XMLSchema(
     etree.parse(str(Path(__file__).parents[2] / "fixtures" / "xsd" / "junit-10.xsd"))

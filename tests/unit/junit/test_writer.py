@@ -8,7 +8,8 @@ import junitparser
 import pytest
 from lxml import etree
 
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
+from paratest_split.core.model import Attempt, CaseResult, Outcome
 from paratest_split.junit import writer as writer_module
 from paratest_split.junit.reader import read_report
 from paratest_split.junit.writer import (
@@ -18,7 +19,6 @@ from paratest_split.junit.writer import (
     plain_cases_xml,
     write_report,
 )
-from paratest_split.model import Attempt, CaseResult, Outcome
 
 XSD_DIR = Path(__file__).parents[2] / "fixtures" / "xsd"
 

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from paratest_split.core.model import GroupBy, Plan, Shard, TestItem
 from paratest_split.local.schedule import (
     DynamicQueue,
     StaticSchedule,
@@ -13,7 +14,6 @@ from paratest_split.local.schedule import (
     static_units,
     units_plan,
 )
-from paratest_split.model import GroupBy, Plan, Shard, TestItem
 
 
 def _plan(shards: list[list[str]], items: list[TestItem] | None = None) -> Plan:

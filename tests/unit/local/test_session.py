@@ -15,11 +15,7 @@ from lxml import etree
 
 from paratest_split import plan_inputs
 from paratest_split.config import Settings
-from paratest_split.junit.writer import write_report
-from paratest_split.local import progress as pg
-from paratest_split.local.session import LocalResult, UnitJob, UnitRecord, combine, run_local
-from paratest_split.local.workspaces import WORKSPACES_DIR
-from paratest_split.model import (
+from paratest_split.core.model import (
     Attempt,
     CaseResult,
     Estimate,
@@ -30,7 +26,12 @@ from paratest_split.model import (
     Shard,
     TestItem,
 )
-from paratest_split.timings import Overheads
+from paratest_split.core.timings import Overheads
+from paratest_split.junit.writer import write_report
+from paratest_split.local import progress as pg
+from paratest_split.local.session import LocalResult, combine, run_local
+from paratest_split.local.units import UnitJob, UnitRecord
+from paratest_split.local.workspaces import WORKSPACES_DIR
 
 TESTS = {  # id -> seconds
     "tests/test_a.py::test_1": 3.0,
@@ -278,7 +279,7 @@ def test_combine_precedence() -> None:
 
 
 def test_unit_retry_fraction() -> None:
-    from paratest_split.local.session import unit_retry_fraction
+    from paratest_split.local.units import unit_retry_fraction
 
     assert unit_retry_fraction(0.2, 10) == 0.2
     assert unit_retry_fraction(0.2, 2) == 0.5  # one failure of two may still be retried

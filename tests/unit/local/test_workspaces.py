@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 from paratest_split.local.workspaces import WORKSPACES_DIR, WorkspaceManager, copy_tree
 
 

@@ -16,7 +16,7 @@ import yaml
 
 from paratest_split import cli
 from paratest_split.config import Settings
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 from paratest_split.render import RENDERERS, render
 from paratest_split.render.base import (
     PipelineSpec,

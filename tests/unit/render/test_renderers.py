@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from paratest_split.config import Settings
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 from paratest_split.render import RENDERERS, render, render_settings
 from paratest_split.render.base import PipelineSpec, spec_from_settings
 from tests.unit.render.test_quoting import _groovy_unquote, _kotlin_unquote

@@ -7,7 +7,7 @@ import shlex
 import pytest
 
 from paratest_split.config import Settings
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 from paratest_split.render.base import spec_from_settings
 
 

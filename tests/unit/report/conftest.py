@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from paratest_split.completeness import Completeness, Duplicate, Missing
+from paratest_split.core.completeness import Completeness, Duplicate, Missing
+from paratest_split.core.model import Outcome, TestItem
 from paratest_split.junit.merge import MergeResult, ReportInfo, ShardStats, SlowTest
 from paratest_split.junit.writer import Totals
-from paratest_split.model import Outcome, TestItem
 
 
 def _slow(

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from paratest_split.core.model import GroupBy, Plan, Shard, TestItem
 from paratest_split.history import CaseHistory
-from paratest_split.model import GroupBy, Plan, Shard, TestItem
 from paratest_split.report.timings import (
     compute_drift,
     drift_json,

@@ -11,12 +11,12 @@ from pathlib import Path
 from lxml import etree
 
 from paratest_split.config import Settings
+from paratest_split.core.identity import pytest_item
+from paratest_split.core.model import GroupBy, Plan, Shard, TestItem
 from paratest_split.discovery.base import Discoverer
 from paratest_split.discovery.files import FilesDiscoverer
 from paratest_split.discovery.pytest import PytestDiscoverer
-from paratest_split.identity import pytest_item
 from paratest_split.manifest import read_plan, write_plan
-from paratest_split.model import GroupBy, Plan, Shard, TestItem
 from paratest_split.runner.shard import ShardRun
 
 SUITES = Path(__file__).resolve().parents[2] / "fixtures" / "suites"

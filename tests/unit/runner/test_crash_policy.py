@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from paratest_split.errors import UsageError
-from paratest_split.placeholders import PLACEHOLDERS, check_hook
-from paratest_split.retry import RetryPolicy, decide
+from paratest_split.core.errors import UsageError
+from paratest_split.core.placeholders import PLACEHOLDERS, check_hook
+from paratest_split.core.retry import RetryPolicy, decide
 from paratest_split.runner.shard import exit_words
 
 VALUES = {name: f"/{name}" for name in PLACEHOLDERS}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from paratest_split.errors import UsageError
-from paratest_split.placeholders import (
+from paratest_split.core.errors import UsageError
+from paratest_split.core.placeholders import (
     hook_env,
     shell_contexts,
     shell_script_index,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from paratest_split.model import Attempt, CaseResult, Outcome, TestItem
+from paratest_split.core.model import Attempt, CaseResult, Outcome, TestItem
 from paratest_split.runner.results import Matcher, dedupe, read_progress, worst
 
 

@@ -11,11 +11,11 @@ from typing import ClassVar
 import pytest
 
 from paratest_split.config import Settings
+from paratest_split.core.errors import ExitCode, UsageError
+from paratest_split.core.model import Invocation, TestItem
 from paratest_split.discovery.base import DiscoverOptions, RunRequest
 from paratest_split.discovery.files import FilesDiscoverer
 from paratest_split.discovery.seed import command_argv
-from paratest_split.errors import ExitCode, UsageError
-from paratest_split.model import Invocation, TestItem
 from paratest_split.runner import events as ev
 from paratest_split.runner.shard import run_shard
 from tests.unit.runner.helpers import (

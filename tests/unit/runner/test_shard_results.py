@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from paratest_split.config import Settings
-from paratest_split.errors import BadInputError, ExitCode
+from paratest_split.core.errors import BadInputError, ExitCode
+from paratest_split.core.model import TestItem
 from paratest_split.manifest import read_plan, write_plan
-from paratest_split.model import TestItem
 from paratest_split.runner.shard import run_shard
 from tests.unit.runner.helpers import PLAIN, children, copy_suite, report_cases, shard_run
 

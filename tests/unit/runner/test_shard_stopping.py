@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from paratest_split.config import Settings
-from paratest_split.errors import ExitCode
+from paratest_split.core.errors import ExitCode
 from paratest_split.runner import events as ev
 from paratest_split.runner.shard import run_shard
 from tests.unit.runner.helpers import (

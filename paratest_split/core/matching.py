@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from paratest_split.identity import is_pytest_module_skip
-from paratest_split.model import CaseResult, Outcome, TestItem
+from paratest_split.core.identity import is_pytest_module_skip
+from paratest_split.core.model import CaseResult, Outcome, TestItem
 
 
 def is_module_skip(case: CaseResult) -> bool:

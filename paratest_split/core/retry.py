@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from paratest_split.model import Attempt, CaseResult
+from paratest_split.core.model import Attempt, CaseResult
 
 
 def attempts_of(case: CaseResult) -> tuple[Attempt, ...]:

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paratest_split.identity import item_from_id
-from paratest_split.matching import PlannedIndex, module_of
-from paratest_split.model import Plan, TestItem
+from paratest_split.core.identity import item_from_id
+from paratest_split.core.matching import PlannedIndex, module_of
+from paratest_split.core.model import Plan, TestItem
 
 NO_SHARD = -1
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from paratest_split.model import TestItem
+from paratest_split.core.model import TestItem
 
 # Test functions `go test` runs: tests, examples and fuzz targets (their seed corpus). Benchmarks
 # only run with -bench, but a list may still name one.

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from paratest_split.matching import module_of, norm_file, suffix_match
-from paratest_split.model import (
+from paratest_split.core.matching import module_of, norm_file, suffix_match
+from paratest_split.core.model import (
     SHARD_PROPERTY,
     Estimate,
     EstimateSource,

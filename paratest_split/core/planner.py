@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from itertools import repeat
 from operator import add
 
-from paratest_split import partition
-from paratest_split.errors import (
+from paratest_split.core import partition
+from paratest_split.core.errors import (
     BadInputError,
     UsageError,
 )
-from paratest_split.model import (
+from paratest_split.core.model import (
     Estimate,
     EstimateSource,
     GroupBy,
@@ -47,6 +47,9 @@ class PlanOptions:
     # and per_shard_overhead then hold the same per_test and startup)
     costs: ShardCosts | None = None
     discover_args: tuple[str, ...] | None = None
+    # a plugin's strategy, loaded by the adapters for `algorithm` (the core reads no entry
+    # points); None: `algorithm` names a built-in
+    strategy: partition.Strategy | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -121,8 +124,12 @@ def _digest(ids: Sequence[str], weights: Sequence[float], options: PlanOptions, 
 _CHUNK = 1 << 16
 
 
+def _algorithm(options: PlanOptions) -> str | partition.Strategy:
+    return options.algorithm if options.strategy is None else options.strategy
+
+
 def _assign(
-    keys: Sequence[str], weights: Sequence[float], shards: int, algorithm: str
+    keys: Sequence[str], weights: Sequence[float], shards: int, algorithm: str | partition.Strategy
 ) -> tuple[list[list[int]], list[float]]:
     """Group indices per shard, as `partition` orders them, and each shard's exact total;
     keys/weights in canonical order."""
@@ -138,7 +145,8 @@ def _assign(
     try:
         return partition.place_canonical(keys, weights, shards, algorithm=algorithm)
     except ValueError as exc:
-        raise UsageError(f"--algorithm {algorithm}: {exc}") from None
+        name = algorithm if isinstance(algorithm, str) else algorithm.name
+        raise UsageError(f"--algorithm {name}: {exc}") from None
 
 
 def build_plan(
@@ -239,7 +247,7 @@ def _plan_groups(
     shards = options.shards
     if shards is None:
         shards = choose_shards(keys, group_weights, options)
-    assignment, loads = _assign(keys, group_weights, shards, options.algorithm)
+    assignment, loads = _assign(keys, group_weights, shards, _algorithm(options))
     details = []
     for index, (groups, load) in enumerate(zip(assignment, loads, strict=True)):
         if members is None:
@@ -307,7 +315,7 @@ def plan_auto(
         ]
         order = partition.canonical_order(keys, piece_weights)
         placed, _ = _assign(
-            [keys[g] for g in order], [piece_weights[g] for g in order], shards, options.algorithm
+            [keys[g] for g in order], [piece_weights[g] for g in order], shards, _algorithm(options)
         )
         groups = [[order[g] for g in shard] for shard in placed]
         loads = [_load(pieces, shard, weights, collect) for shard in groups]
@@ -440,7 +448,7 @@ def choose_shards(keys: Sequence[str], weights: Sequence[float], options: PlanOp
     for n in range(1, low_n + 1):
         if partition.lower_bound(weights, n) + options.per_shard_overhead > target:
             continue
-        _, loads = _assign(keys, weights, n, options.algorithm)
+        _, loads = _assign(keys, weights, n, _algorithm(options))
         makespan = max(loads, default=0.0)
         if makespan + options.per_shard_overhead <= target:
             return n

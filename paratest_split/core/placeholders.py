@@ -16,8 +16,12 @@ shell text like `${HOME}` or `awk '{print $1}'` passes through untouched.
   (`sh -c SCRIPT`, `bash -ec SCRIPT`...: `shell_script_index`), which is shell text and gets
   quoted values too (`substitute_argv`). The engine fills the shard's values in every argument
   and leaves `{tests}`, `{tests_file}` and `{junit}` to the discoverer
-  (`discovery.files.expand_command`: `{tests}` as one argument per id, ids appended when neither
+  (`discovery.command.expand_command`: `{tests}` as one argument per id, ids appended when neither
   `{tests}` nor `{tests_file}` is named; quoted inside a shell script).
+
+Size (~650 lines): most of it is `_Lexer`, the shell lexer that tells which quoting context a
+placeholder stands in; it serves only the substitution rules below it, which need its
+contexts and its 'unsure' answers, so the two are kept together.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from paratest_split.errors import UsageError
+from paratest_split.core.errors import UsageError
 
 HOOKS = (
     "setup",
