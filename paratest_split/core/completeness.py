@@ -129,11 +129,16 @@ class Checker:
         file: str | None,
         shard: int | None,
         suite: str | None = None,
+        *,
+        maybe_test: bool = True,
     ) -> int | None:
-        """`observe`, returning the shard the plan put the test in (None: not planned)."""
+        """`observe`, returning the shard the plan put the test in (None: not planned).
+        `maybe_test=False`: a result that may be no test at all (pytest's module-skip
+        pseudo-case): when it is not planned, it is not listed as unplanned either."""
         position = self._match(classname, name, file, suite)
         if position is None:
-            self._unplanned.append((classname, name))
+            if maybe_test:
+                self._unplanned.append((classname, name))
             return None
         self._record(position, NO_SHARD if shard is None else shard)
         return self._items[position][1]

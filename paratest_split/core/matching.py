@@ -31,8 +31,9 @@ from paratest_split.core.model import CaseResult, Outcome, TestItem
 
 def is_module_skip(case: CaseResult) -> bool:
     """A pytest "collection skipped" pseudo-case (`identity.is_pytest_module_skip`): not the
-    result of any test, planned or not; `run` drops it before matching, `merge` writes it once
-    without counting it folded."""
+    result of any test. `run` keeps it in the shard report without calling it a result "not in
+    shard"; `merge` writes it once (every shard that collected the module reports it), never
+    counts it folded nor, unless the plan names it (an opaque id can look alike), unplanned."""
     return is_pytest_module_skip(
         case.classname,
         case.name,

@@ -60,6 +60,7 @@ from pathlib import Path
 
 from paratest_split.core.completeness import Checker, Completeness
 from paratest_split.core.errors import BadInputError, NoTestsError, ParatestError
+from paratest_split.core.matching import is_module_skip
 from paratest_split.core.model import Attempt, CaseResult, Outcome, Plan, SuiteSummary, Warning_
 from paratest_split.core.retry import fold
 from paratest_split.junit.gcpause import paused_gc
@@ -416,14 +417,19 @@ class _Merger:
     def _write_case(self, case: CaseResult, ctx: _Context, writer: ReportWriter) -> None:
         """One case that is not a plain pass (failed, skipped, with output or properties...)."""
         classname, name = case.classname, case.name
+        module_skip = is_module_skip(case)  # or an opaque planned id that looks like one
         planned = (
-            self.checker.locate(classname, name, case.file, ctx.shard, case.suite)
+            self.checker.locate(
+                classname, name, case.file, ctx.shard, case.suite, maybe_test=not module_skip
+            )
             if self.checker is not None
             else None
         )
         marker = hash((classname, name))
         suite = case.suite or ctx.fallback_suite
         if marker in self.seen:
+            if module_skip and planned is None:
+                return  # one module's skip, reported by every shard that collected it: once
             self.repeated.add(marker)
             properties = (*case.properties, *ctx.extra, ctx.report_property)
             # held in the suite it would have been written to, like a held plain pass

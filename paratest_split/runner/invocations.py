@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from paratest_split.core.errors import BadInputError, PluginError
+from paratest_split.core.matching import is_module_skip
 from paratest_split.core.model import CaseResult, Invocation
 from paratest_split.core.placeholders import RUNNER_PLACEHOLDERS, substitute_argv
 from paratest_split.discovery.base import RunRequest
@@ -200,7 +201,10 @@ class InvocationStage(HookStage):
             test = self.matcher.test_for(case)
             if test is None:
                 self.extras.setdefault(case.key, []).append(case)
-                outside.append(f"{case.classname}::{case.name}" if case.classname else case.name)
+                if not is_module_skip(case):  # a skipped module is no test of anyone's
+                    outside.append(
+                        f"{case.classname}::{case.name}" if case.classname else case.name
+                    )
             elif test in asked:
                 results[test].append(case)
             else:
