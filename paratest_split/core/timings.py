@@ -244,6 +244,43 @@ def learn_costs(
     )
 
 
+def merged_cost_properties(
+    reports: Sequence[Mapping[str, str]],
+) -> tuple[tuple[str, str], ...]:
+    """The cost properties a merged report carries for the next plan (`merge`): from the
+    shard reports' `paratest.startup`, `paratest.collect*` and `paratest.overhead*`, each
+    file's and each fixed cost the median over the shards that have it, the overhead total
+    their sum (it is spread over every case of the merged report). Empty when no report has
+    the plugin's start-up and collection times (nothing learned is better than a made-up 0)."""
+    timed = [
+        r for r in reports if _number(r.get(STARTUP_PROPERTY)) is not None
+        and _number(r.get(COLLECT_PROPERTY)) is not None
+    ]  # fmt: skip
+    if not timed:
+        return ()
+    values: dict[str, list[float]] = {}
+    for report in timed:
+        for name, value in report.items():
+            number = _number(value)
+            if number is not None and (
+                name in (STARTUP_PROPERTY, COLLECT_PROPERTY, OVERHEAD_PROPERTY)
+                or name.startswith((MODULE_PROPERTY_PREFIX, OVERHEAD_PROPERTY_PREFIX))
+            ):
+                values.setdefault(name, []).append(number)
+    merged = []
+    for name in sorted(values):
+        numbers = values[name]
+        if name == OVERHEAD_PROPERTY:
+            if len(numbers) != len(timed):
+                continue  # a shard without it: the total would be short
+            figure = math.fsum(numbers)
+        else:
+            figure = _median(numbers)
+        digits = 6 if name.startswith(OVERHEAD_PROPERTY_PREFIX) else 4
+        merged.append((name, f"{figure:.{digits}f}"))
+    return tuple(merged)
+
+
 def _collect_prefixed(
     properties: Mapping[str, str], prefix: str, into: dict[str, list[float]]
 ) -> list[float]:

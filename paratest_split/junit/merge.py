@@ -63,6 +63,7 @@ from paratest_split.core.errors import BadInputError, NoTestsError, ParatestErro
 from paratest_split.core.matching import is_module_skip
 from paratest_split.core.model import Attempt, CaseResult, Outcome, Plan, SuiteSummary, Warning_
 from paratest_split.core.retry import fold
+from paratest_split.core.timings import merged_cost_properties
 from paratest_split.junit.gcpause import paused_gc
 from paratest_split.junit.merge_inputs import (
     ATTEMPT_PROPERTY,
@@ -183,9 +184,17 @@ class _Merger:
     """
 
     def __init__(
-        self, inputs: list[Input], out: Path, *, plan: Plan | None, name: str, strict: bool
+        self,
+        inputs: list[Input],
+        out: Path,
+        *,
+        plan: Plan | None,
+        name: str,
+        strict: bool,
+        properties: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.inputs = inputs
+        self.properties = tuple(properties)
         self.strict = strict
         self.ordered = sorted(inputs, key=lambda source: source.sort_key)
         self.out = out
@@ -220,7 +229,9 @@ class _Merger:
 
     # -- the pass over the inputs -------------------------------------------------------------
     def run(self) -> tuple[Totals, Completeness | None]:
-        with ReportWriter(self.out, name=self.name, flag=OUT_FLAG, strict=self.strict) as writer:
+        with ReportWriter(
+            self.out, name=self.name, flag=OUT_FLAG, strict=self.strict, properties=self.properties
+        ) as writer:
             for source in self.ordered:
                 self.input_marks.append(len(self.hashes))
                 self._read(source, writer)
@@ -694,8 +705,10 @@ def merge_reports(
         )
     inputs = []
     recorded: dict[Path, tuple[str, int | None]] = {}  # file -> (plan digest, shard count)
+    shard_costs: list[dict[str, str]] = []
     for order, file in enumerate(files):
         props = suite_properties(file)
+        shard_costs.append(props)
         digest = props.get(DIGEST_PROPERTY)
         if plan is not None and digest and plan.inputs_digest and digest != plan.inputs_digest:
             # an old artifact, or a shard that computed its own plan from other inputs
@@ -721,7 +734,14 @@ def merge_reports(
         recorded[file] = (digest or "", as_int(props.get(SHARDS_PROPERTY)))
     skipped: list[str] = []
     while True:
-        merger = _Merger(inputs, out, plan=plan, name=name, strict=strict)
+        merger = _Merger(
+            inputs,
+            out,
+            plan=plan,
+            name=name,
+            strict=strict,
+            properties=merged_cost_properties(shard_costs),
+        )
         try:
             totals, completeness = merger.run()
         except BadInputError as exc:

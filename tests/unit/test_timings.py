@@ -13,6 +13,7 @@ from paratest_split.core.timings import (
     Estimator,
     learn_costs,
     learn_overheads,
+    merged_cost_properties,
 )
 
 
@@ -260,3 +261,30 @@ def test_costs_learn_each_files_measured_per_test_overhead() -> None:
     shard = SuiteSummary(name="pytest", time=16.0, cases=1000, case_time=10.0, source="s.xml")
     ours = learn_costs([("s.xml", {**properties, "paratest.shard": "0"})], [shard], files=2)
     assert ours.startup == pytest.approx(1.5 + 0.5 + 1.2 + RUN_OVERHEAD)
+
+
+def test_merged_report_carries_the_shards_cost_properties() -> None:
+    """`merge` gives the merged report (the next build's history) the shards' costs: medians
+    per file and per fixed cost, the overhead total summed; nothing without the plugin's."""
+    shards = [
+        {**PLUGIN_PROPERTIES, "paratest.shard": "0", "paratest.overhead": "0.5",
+         "paratest.overhead:tests/test_a.py": "0.001"},
+        {**PLUGIN_PROPERTIES, "paratest.startup": "2.5", "paratest.overhead": "0.25",
+         "paratest.collect:tests/test_a.py": "5.0", "paratest.overhead:tests/test_a.py": "0.003"},
+    ]  # fmt: skip
+    merged = dict(merged_cost_properties(shards))
+    assert merged == {
+        "paratest.startup": "2.0000",
+        "paratest.collect": "4.0000",
+        "paratest.collect:tests/test_a.py": "4.0000",
+        "paratest.collect:tests/test_b.py": "0.5000",
+        "paratest.overhead": "0.7500",
+        "paratest.overhead:tests/test_a.py": "0.002000",
+    }
+    assert merged_cost_properties([{"other": "x"}, {"paratest.startup": "1"}]) == ()
+    # learnable: the next plan reads them as recorded collection times
+    suite = SuiteSummary(name="pytest", time=20.0, cases=1000, case_time=20.0, source="m.xml")
+    costs = learn_costs([("m.xml", merged)], [suite], files=2)
+    assert costs.learned
+    assert costs.module_costs()["tests/test_a.py"] == 4.0
+    assert costs.per_test == pytest.approx(0.00075)
