@@ -19,7 +19,7 @@ Strategies:
   between the heaviest shard and another), then a bounded exact branch-and-bound for small
   inputs; keeps the best plan found, so it is never worse than LPT.
 
-Size (~680 lines): the three strategies share the integer ticks, the local search, the
+Size (~660 lines): the three strategies share the integer ticks, the local search, the
 branch-and-bound and the canonical ordering; split apart, one algorithm would be spread
 over several files.
 """

@@ -41,7 +41,7 @@ Summary lists (`failed`, `flaky`: the first LIST_LIMIT in output order; `slowest
 failed and flaky cases are listed by record and labelled from the spool at the end, and a
 `slowest` list that loses an entry to folding is recomputed from the per-record times.
 
-Size (~750 lines, with this docstring): the one pass over the inputs and the fold at the end
+Size (~780 lines, with this docstring): the one pass over the inputs and the fold at the end
 share one `_Merger`'s record arrays, held results and summary lists, on the hot path of a
 million-case merge; what stands apart is elsewhere: the inputs and their order
 (`merge_inputs`), the result types (`merge_result`), per-shard counts and slowest lists

@@ -28,10 +28,7 @@ from) before any case is added when the target's directory cannot be created or 
 when writing the file fails at the end, it saves the report in the temporary directory and
 names that copy in the error, so results already computed are never lost silently.
 
-Size (~660 lines): one job, the XML of a report, from a case's escaping to the streaming
-`ReportWriter`; every piece here is what that writer emits or needs to emit it.
-
-Size (~650 lines): one format's writer. Serialising a case (`case_xml`, the bulk
+Size (~660 lines): one format's writer. Serialising a case (`case_xml`, the bulk
 `plain_cases_xml`) and spooling/assembling the report (`ReportWriter`) share the escaping, the
 totals and the spool's byte layout that `merge` reads back.
 """
