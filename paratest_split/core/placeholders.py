@@ -54,6 +54,30 @@ SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"
 RUNNER_PLACEHOLDERS = ("tests_file", "junit")
 
 
+def placeholder_values(
+    *,
+    shards: int | str,
+    workspace: object,
+    source: object,
+    output: object,
+    shard: int | str | None = None,
+    tests_file: object = None,
+    junit: object = None,
+) -> dict[str, str]:
+    """The placeholders' values, as text, for what is known (a once-per-plan hook has no
+    shard, a hook no tests file): the one place the shard engine and `local` build them."""
+    values = {
+        "shards": str(shards),
+        "workspace": str(workspace),
+        "source": str(source),
+        "output": str(output),
+    }
+    for name, value in (("shard", shard), ("tests_file", tests_file), ("junit", junit)):
+        if value is not None:
+            values[name] = str(value)
+    return values
+
+
 def _fill(
     text: str,
     values: Mapping[str, str],

@@ -31,6 +31,7 @@ from typing import Any
 from paratest_split.config import Settings
 from paratest_split.core.errors import ExitCode, ParatestError, UsageError, exit_word
 from paratest_split.core.model import Plan
+from paratest_split.core.placeholders import placeholder_values
 from paratest_split.local import lock
 from paratest_split.local import progress as pg
 from paratest_split.local.schedule import (
@@ -105,15 +106,22 @@ class _Shared:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _hook_values(settings: Settings, source: Path, output: Path, **extra: str) -> dict[str, str]:
-    values = {
-        "shards": str(settings.shards),
-        "source": str(source),
-        "output": str(output),
-        "workspace": str(source),
-    }
-    values.update(extra)
-    return values
+def _hook_values(
+    settings: Settings,
+    source: Path,
+    output: Path,
+    *,
+    shard: int | None = None,
+    workspace: object = None,
+) -> dict[str, str]:
+    """A worker's (or, without shard and workspace, the plan's) hook placeholders."""
+    return placeholder_values(
+        shards=str(settings.shards),  # as before: the setting as given
+        workspace=source if workspace is None else workspace,
+        source=source,
+        output=output,
+        shard=shard,
+    )
 
 
 def _run_once_hook(
@@ -196,8 +204,8 @@ def _worker(
                             settings,
                             source,
                             output,
-                            shard=str(index),
-                            workspace=str(workspace.path),
+                            shard=index,
+                            workspace=workspace.path,
                         ),
                         cwd=_hook_cwd(workspace, source),
                         settings=settings,
@@ -254,7 +262,7 @@ def _worker(
                 "teardown_workspace",
                 settings.teardown_workspace,
                 values=_hook_values(
-                    settings, source, output, shard=str(index), workspace=str(workspace.path)
+                    settings, source, output, shard=index, workspace=workspace.path
                 ),
                 cwd=_hook_cwd(workspace, source),
                 settings=settings,

@@ -23,6 +23,7 @@ from typing import TypeVar
 from paratest_split.config import Settings
 from paratest_split.core.errors import BadInputError, ExitCode, ParatestError, PluginError
 from paratest_split.core.model import Attempt, CaseResult, Invocation, Outcome, Plan, TestItem
+from paratest_split.core.placeholders import placeholder_values
 from paratest_split.discovery.base import Discoverer
 from paratest_split.manifest import item_map
 from paratest_split.runner import events as ev
@@ -202,15 +203,15 @@ class EngineBase:
 
     def values(self, tests_file: Path | None = None, junit: Path | None = None) -> dict[str, str]:
         run = self.run_
-        return {
-            "shard": str(run.index),
-            "shards": str(run.plan.shards),
-            "workspace": str(run.workspace),
-            "source": str(run.source),
-            "output": str(run.output),
-            "tests_file": str(tests_file or self.tests_file),
-            "junit": str(junit or run.report),
-        }
+        return placeholder_values(
+            shard=run.index,
+            shards=run.plan.shards,
+            workspace=run.workspace,
+            source=run.source,
+            output=run.output,
+            tests_file=tests_file or self.tests_file,
+            junit=junit or run.report,
+        )
 
     def _halted(self) -> bool:
         if self.stop.is_set() and self.state.stopped is Stopped.NO:
