@@ -19,7 +19,7 @@ shell text like `${HOME}` or `awk '{print $1}'` passes through untouched.
   (`discovery.command.expand_command`: `{tests}` as one argument per id, ids appended when neither
   `{tests}` nor `{tests_file}` is named; quoted inside a shell script).
 
-Size (~650 lines): most of it is `_Lexer`, the shell lexer that tells which quoting context a
+Size (~680 lines): most of it is `_Lexer`, the shell lexer that tells which quoting context a
 placeholder stands in; it serves only the substitution rules below it, which need its
 contexts and its 'unsure' answers, so the two are kept together.
 """
