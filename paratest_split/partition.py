@@ -1,7 +1,8 @@
 """The partitioning library's public import path (docs/plugins.md): the algorithms of the pure
-core (`paratest_split.core.partition`), with `algorithm=NAME` also finding strategy plugins
-registered under `paratest_split.strategies` (`plugins.strategies`): the core itself never
-reads entry points."""
+core (`paratest_split.core.partition`), re-exported, and `partition(algorithm=NAME)`, which also
+finds strategy plugins registered under `paratest_split.strategies` (`plugins.strategies`): the
+core itself never reads entry points, so its canonical-order calls take a built-in's name or a
+`Strategy`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from paratest_split.core.partition import (
     canonical_order,
     lower_bound,
     makespan,
+    partition_canonical,
+    place_canonical,
 )
 
 __all__ = [
@@ -61,25 +64,3 @@ def partition(
     """`paratest_split.core.partition.partition`, the algorithm a built-in's or a plugin's
     name, or a `Strategy`. ValueError for an unknown name, listing the known ones."""
     return _core.partition(groups, shards, algorithm=_strategy(algorithm))
-
-
-def partition_canonical(
-    keys: Sequence[str],
-    seconds: Sequence[float],
-    shards: int,
-    *,
-    algorithm: str | Strategy = "best",
-) -> tuple[tuple[str, ...], ...]:
-    """`paratest_split.core.partition.partition_canonical`, finding plugins by name."""
-    return _core.partition_canonical(keys, seconds, shards, algorithm=_strategy(algorithm))
-
-
-def place_canonical(
-    keys: Sequence[str],
-    seconds: Sequence[float],
-    shards: int,
-    *,
-    algorithm: str | Strategy = "best",
-) -> tuple[list[list[int]], list[float]]:
-    """`paratest_split.core.partition.place_canonical`, finding plugins by name."""
-    return _core.place_canonical(keys, seconds, shards, algorithm=_strategy(algorithm))

@@ -38,8 +38,6 @@ DISCOVERERS = "paratest_split.discoverers"
 STRATEGIES = "paratest_split.strategies"
 RENDERERS = "paratest_split.renderers"
 _SEED_PREFIXES = ("paratest-", "paratest_")
-# where our pyproject points the built-in strategies (the public path, and the core's)
-_OWN_PARTITION_MODULES = ("paratest_split.partition", "paratest_split.core.partition")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -268,9 +266,8 @@ def strategies() -> dict[str, Strategy]:
     for ep in _sorted(entry_points(group=STRATEGIES)):
         builtin = BUILTIN.get(ep.name)
         if builtin is not None:
-            own = {f"{module}:{type(builtin).__name__}" for module in _OWN_PARTITION_MODULES}
-            if ep.value in own:
-                continue  # our own registration of a built-in
+            if _loads_as(ep, type(builtin)):
+                continue  # our own registration of a built-in (whatever module path it names)
             raise PluginError(
                 f"strategy plugin {ep.name!r} ({ep.value}) clashes with the built-in strategy"
             )
@@ -292,6 +289,14 @@ def strategies() -> dict[str, Strategy]:
             )
         found[ep.name] = strategy
     return dict(sorted(found.items()))
+
+
+def _loads_as(ep: EntryPoint, obj: object) -> bool:
+    """Does the entry point load `obj` itself? (A plugin that fails to load is not ours.)"""
+    try:
+        return bool(ep.load() is obj)
+    except Exception:  # noqa: BLE001 - any import failure: not our own registration
+        return False
 
 
 def load_strategy(name: str) -> Strategy:

@@ -43,15 +43,18 @@ from typing import IO
 
 import pytest
 
+from paratest_split.core.model import (  # names only: the core's model imports nothing heavy
+    COLLECT_PROPERTY,
+    MODULE_PROPERTY_PREFIX,
+    OVERHEAD_PROPERTY,
+    OVERHEAD_PROPERTY_PREFIX,
+    STARTUP_PROPERTY,
+)
+
 SHARD_FILE_OPTION = "--paratest-shard-file"
 PROGRESS_OPTION = "--paratest-progress"
 PROGRESS_ENV = "PYTEST_PARATEST_PROGRESS"
 COLLECT_ALL_OPTION = "--paratest-collect-all"
-STARTUP_PROPERTY = "paratest.startup"
-COLLECT_PROPERTY = "paratest.collect"
-MODULE_PROPERTY_PREFIX = "paratest.collect:"
-OVERHEAD_PROPERTY = "paratest.overhead"
-OVERHEAD_PROPERTY_PREFIX = "paratest.overhead:"
 _ALWAYS_KEPT = frozenset({"conftest.py", "__init__.py"})
 _IMPORTED_AT = time.perf_counter()
 
@@ -239,13 +242,9 @@ class _Costs:
     def pytest_make_collect_report(self, collector: pytest.Collector) -> Iterator[None]:
         start = time.perf_counter()
         yield
-        node: pytest.Collector | None = collector
-        while node is not None and not isinstance(node, pytest.File):
-            node = node.parent if isinstance(node.parent, pytest.Collector) else None
-        if node is None:
-            return
-        file = node.nodeid
-        self.times[file] = self.times.get(file, 0.0) + time.perf_counter() - start
+        file = _file_of(collector)
+        if file is not None:
+            self.times[file] = self.times.get(file, 0.0) + time.perf_counter() - start
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self) -> None:
@@ -265,7 +264,7 @@ class _Costs:
         start = time.perf_counter()
         yield
         spent = time.perf_counter() - start - self.phases
-        entry = self.overheads.setdefault(item.nodeid.partition("::")[0], [0.0, 0])
+        entry = self.overheads.setdefault(_file_of(item) or item.nodeid, [0.0, 0])
         entry[0] += max(0.0, spent)
         entry[1] += 1
 
@@ -295,6 +294,16 @@ class _Costs:
         if found is None or not hasattr(found, "add_global_property"):
             return None
         return found  # type: ignore[return-value]
+
+
+def _file_of(node: pytest.Item | pytest.Collector) -> str | None:
+    """The node id of the test file a node lives in (None above files): the one key of both
+    the collection and the overhead properties, so the cost model can join them."""
+    current: pytest.Item | pytest.Collector | None = node
+    while current is not None and not isinstance(current, pytest.File):
+        parent = current.parent
+        current = parent if isinstance(parent, (pytest.Item, pytest.Collector)) else None
+    return None if current is None else current.nodeid
 
 
 class _LogXML:  # the one method of pytest's LogXML used here

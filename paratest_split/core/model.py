@@ -20,6 +20,20 @@ SHARDS_PROPERTY = "paratest.shards"
 DIGEST_PROPERTY = "paratest.plan_digest"
 ATTEMPT_PROPERTY = "paratest.attempt"
 ATTEMPTS_PROPERTY = "paratest.attempts"
+# Suite properties of the cost model, which our pytest plugin writes into every JUnit report
+# (`pytest_plugin`), `run` keeps in the shard report, `merge` carries into the merged one and
+# `timings.learn_costs` learns from: start-up, collection (whole and per file), per-test
+# overhead (total and per file).
+STARTUP_PROPERTY = "paratest.startup"
+COLLECT_PROPERTY = "paratest.collect"
+MODULE_PROPERTY_PREFIX = "paratest.collect:"
+OVERHEAD_PROPERTY = "paratest.overhead"
+OVERHEAD_PROPERTY_PREFIX = "paratest.overhead:"
+
+
+def is_cost_property(name: str) -> bool:
+    """One of the cost model's suite properties (above)."""
+    return name == STARTUP_PROPERTY or name.startswith((COLLECT_PROPERTY, OVERHEAD_PROPERTY))
 
 
 class Outcome(str, enum.Enum):

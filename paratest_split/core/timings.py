@@ -23,12 +23,18 @@ from typing import Protocol
 
 from paratest_split.core.matching import module_of, norm_file, suffix_match
 from paratest_split.core.model import (
+    COLLECT_PROPERTY,
+    MODULE_PROPERTY_PREFIX,
+    OVERHEAD_PROPERTY,
+    OVERHEAD_PROPERTY_PREFIX,
     SHARD_PROPERTY,
+    STARTUP_PROPERTY,
     Estimate,
     EstimateSource,
     ShardCosts,
     SuiteSummary,
     TestItem,
+    is_cost_property,
 )
 
 DEFAULT_SECONDS = 1.0
@@ -39,11 +45,6 @@ DEFAULT_STARTUP = 1.0
 RUN_OVERHEAD = 0.4
 DEFAULT_PER_TEST = 0.0005
 # JUnit suite properties the pytest plugin writes (`pytest_plugin`)
-STARTUP_PROPERTY = "paratest.startup"
-COLLECT_PROPERTY = "paratest.collect"
-MODULE_PROPERTY_PREFIX = "paratest.collect:"
-OVERHEAD_PROPERTY = "paratest.overhead"
-OVERHEAD_PROPERTY_PREFIX = "paratest.overhead:"
 
 
 class CaseTiming(Protocol):
@@ -262,10 +263,7 @@ def merged_cost_properties(
     for report in timed:
         for name, value in report.items():
             number = _number(value)
-            if number is not None and (
-                name in (STARTUP_PROPERTY, COLLECT_PROPERTY, OVERHEAD_PROPERTY)
-                or name.startswith((MODULE_PROPERTY_PREFIX, OVERHEAD_PROPERTY_PREFIX))
-            ):
+            if number is not None and is_cost_property(name):
                 values.setdefault(name, []).append(number)
     merged = []
     for name in sorted(values):

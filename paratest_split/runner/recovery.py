@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 
 from paratest_split.core.errors import ParatestError, PluginError, UsageError
-from paratest_split.core.model import Attempt, CaseResult, Invocation, Outcome
-from paratest_split.core.timings import COLLECT_PROPERTY, OVERHEAD_PROPERTY, STARTUP_PROPERTY
+from paratest_split.core.model import Attempt, CaseResult, Invocation, Outcome, is_cost_property
 from paratest_split.junit.reader import suite_properties
 from paratest_split.runner import events as ev
 from paratest_split.runner.engine_base import NO_RESULT, Batch, Stopped, some_of, tests_of
@@ -193,7 +192,7 @@ class RecoveryStage(InvocationStage):
         self.state.cost_properties = tuple(
             (name, value)
             for name, value in sorted(suite_properties(files[0]).items())
-            if name == STARTUP_PROPERTY or name.startswith((COLLECT_PROPERTY, OVERHEAD_PROPERTY))
+            if is_cost_property(name)
         )
 
     def _crashed(self, invocation: Invocation, process: ProcessResult) -> bool:

@@ -325,6 +325,7 @@ def _entry_points(*specs: tuple[str, str]) -> list[importlib.metadata.EntryPoint
 def test_plugin_strategy_is_found_and_used(monkeypatch: pytest.MonkeyPatch) -> None:
     eps = _entry_points(
         ("lpt", "paratest_split.core.partition:LPT"),
+        ("kk", "paratest_split.partition:KarmarkarKarp"),  # an install's older metadata
         ("rr", f"{__name__}:RoundRobin"),
     )
     monkeypatch.setattr(plugins, "entry_points", lambda **_: eps)
