@@ -1,4 +1,4 @@
-"""pytest's module-level skip pseudo-case (a module that calls `pytest.skip(...,
+"""Fault (before 438464c: "results for tests not in shard" and an unplanned result): pytest's module-level skip pseudo-case (a module that calls `pytest.skip(...,
 allow_module_level=True)`) is no test of any shard: `run` does not warn about it as a result
 "not in shard", and `merge` writes it once without counting it folded, whatever number of
 shards collected the module (every one of them, with `--paratest-collect-all`)."""
