@@ -24,7 +24,15 @@ it does nothing unless one of its options is given:
   the tests cost beyond their testcase times (pytest's per-test protocol: reporting, warning
   filters, skip and xfail bookkeeping; 0.5-3 ms a test depending on the file):
   `paratest.overhead`, the total, and one `paratest.overhead:<file>` per test file that ran,
-  the mean per test of that file.
+  the mean per test of that file. And what full (generation-2) garbage collections cost:
+  `paratest.gc:<id>` (seconds in them during that test, for tests with at least 5 ms of
+  them: a `gc.collect()` in the test walks every tracked object, so it is slower in a
+  whole-suite process than in a shard's) with `paratest.gc.heap:<id>` (the tracked objects
+  right after the test), and the heap's growth: `paratest.heap.start` (tracked objects at
+  session start), `paratest.heap.blocks:<file>` (allocated blocks its collection added),
+  `paratest.heap.per_block` and `paratest.heap.per_test` (tracked objects per such block and
+  per test run). Counting the tracked objects costs a few ms; it is done four times a run
+  plus once after each such test, outside the tests' times.
 - `--paratest-progress FILE`: append one line per finished test, `<outcome>\\t<node id>`, for
   live progress (`paratest-split local`). Outcomes: passed, failed, error, skipped. The
   engine asks for it through the environment variable PYTEST_PARATEST_PROGRESS instead (so it
@@ -34,8 +42,10 @@ it does nothing unless one of its options is given:
 
 from __future__ import annotations
 
+import gc
 import math
 import os
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -45,6 +55,13 @@ import pytest
 
 from paratest_split.core.model import (  # names only: the core's model imports nothing heavy
     COLLECT_PROPERTY,
+    FULL_GC_HEAP_PROPERTY_PREFIX,
+    FULL_GC_MIN_SECONDS,
+    FULL_GC_PROPERTY_PREFIX,
+    HEAP_BLOCKS_PROPERTY_PREFIX,
+    HEAP_PER_BLOCK_PROPERTY,
+    HEAP_PER_TEST_PROPERTY,
+    HEAP_START_PROPERTY,
     MODULE_PROPERTY_PREFIX,
     OVERHEAD_PROPERTY,
     OVERHEAD_PROPERTY_PREFIX,
@@ -227,12 +244,18 @@ class _Costs:
         self.collect_seconds = 0.0
         self.overheads: dict[str, list[float]] = {}  # file -> [seconds, tests]
         self.phases = 0.0  # the running test's phase durations so far
+        self.heap = _Heap()
+
+    @pytest.hookimpl
+    def pytest_unconfigure(self) -> None:
+        self.heap.stop()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self) -> None:
         age = process_age()
         # the plugin module is imported early: its age is a floor where /proc is missing
         self.startup = age if age is not None else time.perf_counter() - _IMPORTED_AT
+        self.heap.session_started()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self) -> None:
@@ -240,15 +263,18 @@ class _Costs:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_make_collect_report(self, collector: pytest.Collector) -> Iterator[None]:
+        blocks = sys.getallocatedblocks()
         start = time.perf_counter()
         yield
         file = _file_of(collector)
         if file is not None:
             self.times[file] = self.times.get(file, 0.0) + time.perf_counter() - start
+            self.heap.collected(file, sys.getallocatedblocks() - blocks)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self) -> None:
         self.collect_seconds = time.perf_counter() - self.collect_started
+        self.heap.collection_finished()
         xml = self._xml()
         if xml is None:
             return
@@ -261,12 +287,14 @@ class _Costs:
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
         # the outermost wrapper: the whole protocol, minus what the testcase time carries
         self.phases = 0.0
+        self.heap.test_started()
         start = time.perf_counter()
         yield
         spent = time.perf_counter() - start - self.phases
         entry = self.overheads.setdefault(_file_of(item) or item.nodeid, [0.0, 0])
         entry[0] += max(0.0, spent)
         entry[1] += 1
+        self.heap.test_finished(item.nodeid)  # after the clock: its count is not overhead
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -279,6 +307,8 @@ class _Costs:
         xml = self._xml()
         if xml is None or not self.overheads:
             return
+        for name, value in self.heap.properties():
+            xml.add_global_property(name, value)
         total = math.fsum(seconds for seconds, _ in self.overheads.values())
         xml.add_global_property(OVERHEAD_PROPERTY, f"{total:.4f}")
         for file in sorted(self.overheads):
@@ -294,6 +324,82 @@ class _Costs:
         if found is None or not hasattr(found, "add_global_property"):
             return None
         return found  # type: ignore[return-value]
+
+
+class _Heap:
+    """Full garbage collections during each test (through `gc.callbacks`) and the heap's
+    growth, for the cost model (see the module docstring). Silent where the interpreter has
+    no allocated-block count (not CPython)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.getallocatedblocks() > 0
+        self.started_at: float | None = None  # the running collection's start
+        self.in_test = False
+        self.seconds = 0.0  # full collections during the running test
+        self.tests: dict[str, tuple[float, int]] = {}  # id -> (seconds, objects after it)
+        self.blocks: dict[str, int] = {}  # file -> allocated blocks its collection added
+        self.objects_start = self.blocks_start = 0
+        self.objects_collected = self.blocks_collected = 0
+        self.tests_run = 0
+        if self.enabled:
+            gc.callbacks.append(self._on_gc)
+
+    def stop(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started_at = time.perf_counter()
+        elif self.started_at is not None:
+            if self.in_test and info.get("generation") == 2:
+                self.seconds += time.perf_counter() - self.started_at
+            self.started_at = None
+
+    def session_started(self) -> None:
+        if self.enabled:
+            self.objects_start = len(gc.get_objects())
+            self.blocks_start = sys.getallocatedblocks()
+
+    def collected(self, file: str, blocks: int) -> None:
+        self.blocks[file] = self.blocks.get(file, 0) + blocks
+
+    def collection_finished(self) -> None:
+        if self.enabled:
+            self.objects_collected = len(gc.get_objects())
+            self.blocks_collected = sys.getallocatedblocks()
+
+    def test_started(self) -> None:
+        self.in_test = True
+        self.seconds = 0.0
+
+    def test_finished(self, nodeid: str) -> None:
+        self.in_test = False
+        self.tests_run += 1
+        if self.enabled and self.seconds >= FULL_GC_MIN_SECONDS:
+            self.tests[nodeid] = (self.seconds, len(gc.get_objects()))
+
+    def properties(self) -> list[tuple[str, str]]:
+        """The heap's suite properties; none when nothing was measured."""
+        added = self.blocks_collected - self.blocks_start
+        if not self.enabled or not self.tests_run or self.objects_collected <= 0 or added <= 0:
+            return []
+        per_block = max(0, self.objects_collected - self.objects_start) / added
+        per_test = max(0, len(gc.get_objects()) - self.objects_collected) / self.tests_run
+        found = [
+            (HEAP_START_PROPERTY, str(self.objects_start)),
+            (HEAP_PER_BLOCK_PROPERTY, f"{per_block:.4f}"),
+            (HEAP_PER_TEST_PROPERTY, f"{per_test:.2f}"),
+        ]
+        found.extend(
+            (HEAP_BLOCKS_PROPERTY_PREFIX + file, str(max(0, self.blocks[file])))
+            for file in sorted(self.blocks)
+        )
+        for nodeid in sorted(self.tests):
+            seconds, objects = self.tests[nodeid]
+            found.append((FULL_GC_PROPERTY_PREFIX + nodeid, f"{seconds:.4f}"))
+            found.append((FULL_GC_HEAP_PROPERTY_PREFIX + nodeid, str(objects)))
+        return found
 
 
 def _file_of(node: pytest.Item | pytest.Collector) -> str | None:

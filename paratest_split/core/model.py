@@ -29,11 +29,26 @@ COLLECT_PROPERTY = "paratest.collect"
 MODULE_PROPERTY_PREFIX = "paratest.collect:"
 OVERHEAD_PROPERTY = "paratest.overhead"
 OVERHEAD_PROPERTY_PREFIX = "paratest.overhead:"
+# Full (generation-2) garbage collections walk every object the collector tracks, so a test
+# that triggers them (gc.collect() in a leak test) is slower in a whole-suite run than in a
+# shard, whose process holds fewer objects. The heap: tracked objects at session start, per
+# allocated block that collection added, per test run; allocated blocks each file's
+# collection added. Per test with at least `FULL_GC_MIN_SECONDS` of full collections: those
+# seconds and the tracked objects right after it.
+HEAP_START_PROPERTY = "paratest.heap.start"
+HEAP_PER_BLOCK_PROPERTY = "paratest.heap.per_block"
+HEAP_PER_TEST_PROPERTY = "paratest.heap.per_test"
+HEAP_BLOCKS_PROPERTY_PREFIX = "paratest.heap.blocks:"
+FULL_GC_PROPERTY_PREFIX = "paratest.gc:"
+FULL_GC_HEAP_PROPERTY_PREFIX = "paratest.gc.heap:"
+FULL_GC_MIN_SECONDS = 0.005
 
 
 def is_cost_property(name: str) -> bool:
     """One of the cost model's suite properties (above)."""
-    return name == STARTUP_PROPERTY or name.startswith((COLLECT_PROPERTY, OVERHEAD_PROPERTY))
+    return name == STARTUP_PROPERTY or name.startswith(
+        (COLLECT_PROPERTY, OVERHEAD_PROPERTY, "paratest.heap.", "paratest.gc")
+    )
 
 
 class Outcome(str, enum.Enum):
@@ -204,6 +219,23 @@ class SuiteSummary:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class HeapCosts:
+    """The full garbage collections of the history's tests, and how big a shard's heap gets.
+
+    A shard's tracked objects right after one of its tests: `start` + `per_block` x the
+    allocated blocks its files' collection adds (`blocks[file]`, else `default_blocks`) +
+    `per_test` x the tests it ran so far. A test's full-collection time scales with that
+    number over the one it ran with (`tests[id] = (seconds, objects)`)."""
+
+    start: float
+    per_block: float
+    per_test: float
+    blocks: tuple[tuple[str, float], ...]  # sorted by file
+    default_blocks: float
+    tests: tuple[tuple[str, float, float], ...]  # sorted by id: (id, seconds, objects)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ShardCosts:
     """What a shard pays besides its tests' own times (the cost model of `group_by: auto`).
 
@@ -221,6 +253,7 @@ class ShardCosts:
     learned: bool = False
     how: str = ""
     test_overheads: tuple[tuple[str, float], ...] = ()  # sorted by file
+    heap: HeapCosts | None = None  # None: no full collections recorded
 
     def module_costs(self) -> dict[str, float]:
         return dict(self.modules)

@@ -22,6 +22,7 @@ from paratest_split.core.errors import (
     BadInputError,
     UsageError,
 )
+from paratest_split.core.fullgc import FullGc
 from paratest_split.core.model import (
     Estimate,
     EstimateSource,
@@ -288,7 +289,15 @@ def plan_auto(
     options: PlanOptions,
 ) -> tuple[list[tuple[str, ...]], list[float], Bounds]:
     """Tests (in canonical order, `modules[i]` the file of test i) into `shards` shards:
-    each shard's tests, its predicted load without start-up, and the bounds."""
+    each shard's tests, its predicted load without start-up, and the bounds. Tests with
+    recorded full garbage collections are balanced at their time in a shard of 1/N of the
+    heap, and each shard's load then corrected for its own heap (`fullgc`)."""
+    full_gc = FullGc(costs.heap, ids, modules) if costs.heap is not None else None
+    recorded = weights
+    if full_gc is not None and full_gc.tests:
+        weights = full_gc.share_weights(weights, shards)
+    else:
+        full_gc = None
     cost_of = costs.module_costs()
     members: dict[str, list[int]] = {}
     for i, module in enumerate(modules):
@@ -326,6 +335,11 @@ def plan_auto(
             best = (makespan, loads, tests, biggest)
     assert best is not None
     _, loads, tests, biggest = best
+    if full_gc is not None:
+        loads = [
+            load + full_gc.shard_correction(shard, recorded, weights)
+            for load, shard in zip(loads, tests, strict=True)
+        ]
     ranked = sorted(
         range(shards), key=lambda j: (-loads[j], min((ids[i] for i in tests[j]), default="\uffff"))
     )

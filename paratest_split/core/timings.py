@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from paratest_split.core.fullgc import learn_heap, property_number
 from paratest_split.core.matching import module_of, norm_file, suffix_match
 from paratest_split.core.model import (
     COLLECT_PROPERTY,
@@ -174,8 +175,8 @@ def learn_costs(
     for suite in suites:
         by_source.setdefault(suite.source, []).append(suite)
     for source, properties in sorted(reports):
-        startup = _number(properties.get(STARTUP_PROPERTY))
-        collect = _number(properties.get(COLLECT_PROPERTY))
+        startup = property_number(properties.get(STARTUP_PROPERTY))
+        collect = property_number(properties.get(COLLECT_PROPERTY))
         if startup is None or collect is None:
             continue
         recorded = _collect_prefixed(properties, MODULE_PROPERTY_PREFIX, modules)
@@ -184,7 +185,7 @@ def learn_costs(
         own = by_source.get(source, [])
         if len(own) == 1 and own[0].time is not None and not own[0].untimed and own[0].cases:
             spare = own[0].time - collect - own[0].case_time
-            measured = _number(properties.get(OVERHEAD_PROPERTY))
+            measured = property_number(properties.get(OVERHEAD_PROPERTY))
             if measured is not None:
                 # the per-test overhead is measured: the rest of the session (its end, the
                 # summary; for our shard report, the runner's own time) is paid once a shard
@@ -211,6 +212,7 @@ def learn_costs(
             test_overheads=tuple(
                 (name, round(_median(values), 6)) for name, values in sorted(overheads.items())
             ),
+            heap=learn_heap([properties for _, properties in sorted(reports)]),
         )
     estimates: list[tuple[float, float]] = []  # (per test, per module)
     for source in sorted(by_source):
@@ -254,15 +256,15 @@ def merged_cost_properties(
     their sum (it is spread over every case of the merged report). Empty when no report has
     the plugin's start-up and collection times (nothing learned is better than a made-up 0)."""
     timed = [
-        r for r in reports if _number(r.get(STARTUP_PROPERTY)) is not None
-        and _number(r.get(COLLECT_PROPERTY)) is not None
+        r for r in reports if property_number(r.get(STARTUP_PROPERTY)) is not None
+        and property_number(r.get(COLLECT_PROPERTY)) is not None
     ]  # fmt: skip
     if not timed:
         return ()
     values: dict[str, list[float]] = {}
     for report in timed:
         for name, value in report.items():
-            number = _number(value)
+            number = property_number(value)
             if number is not None and is_cost_property(name):
                 values.setdefault(name, []).append(number)
     merged = []
@@ -285,21 +287,11 @@ def _collect_prefixed(
     """Appends each `<prefix><file>` property's number to `into[file]`; returns the numbers."""
     found = []
     for name, value in sorted(properties.items()):
-        seconds = _number(value) if name.startswith(prefix) else None
+        seconds = property_number(value) if name.startswith(prefix) else None
         if seconds is not None:
             into.setdefault(name[len(prefix) :], []).append(seconds)
             found.append(seconds)
     return found
-
-
-def _number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
 
 
 class Estimator:
