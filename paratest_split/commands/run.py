@@ -57,10 +57,12 @@ class _Printer:
                 f"[shard {event.shard}] {event.hook}{target}: {event.command}", file=err, flush=True
             )
         elif isinstance(event, ev.AttemptStarted) and event.attempt > 1:
-            count = len(event.tests)
+            failed = len(event.tests) - event.not_run
+            parts = [f"{failed} failed test{'s' if failed != 1 else ''}"] if failed else []
+            if event.not_run:
+                parts.append(f"{event.not_run} not reached after a crash")
             print(
-                f"[shard {event.shard}] attempt {event.attempt}: re-running {count} failed "
-                f"test{'s' if count != 1 else ''}",
+                f"[shard {event.shard}] attempt {event.attempt}: re-running {' and '.join(parts)}",
                 file=err,
                 flush=True,
             )

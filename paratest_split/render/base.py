@@ -31,6 +31,7 @@ from paratest_split.core.placeholders import (
     PLACEHOLDERS,
     ShellContext,
     cannot_place,
+    check_hook,
     shell_literal,
     shell_reference,
     substitute_in_shell,
@@ -79,6 +80,7 @@ _NO_PLAN_VALUE = {
     "junit": "it runs once per plan, no shard's report exists there",
 }
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_PLAN_VALUES = {name: "" for name in PLACEHOLDERS if name not in _NO_PLAN_VALUE}
 
 
 def _hook_text(value: str | None) -> str | None:
@@ -86,7 +88,9 @@ def _hook_text(value: str | None) -> str | None:
 
 
 def check_plan_hook(name: str, command: str | None) -> None:
-    """A `setup`/`teardown` whose placeholders cannot be filled in a CI job is a usage error."""
+    """A `setup`/`teardown` whose placeholders cannot be filled in a CI job is a usage error,
+    and so is an unknown `{name}` where the shell would pass it on literally (the checks of
+    `run`'s hooks: `placeholders.check_hook`)."""
     if command is None:
         return
     for match in _PLACEHOLDER.finditer(command):
@@ -96,6 +100,7 @@ def check_plan_hook(name: str, command: str | None) -> None:
                 f"pipeline: {name} cannot use {{{match.group(1)}}}: {reason} "
                 f"(use {name}_workspace for per-shard work): {command!r}"
             )
+    check_hook(f"pipeline: {name}", command, _PLAN_VALUES)
 
 
 def plan_hook_command(command: str, *, shards: int, output: str) -> str:

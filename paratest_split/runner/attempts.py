@@ -66,7 +66,14 @@ class AttemptStage(RecoveryStage):
             attempt = self.state.attempts
             if prepared is None:
                 prepared = self._prepare(attempt, pending)
-            self.emit(ev.AttemptStarted(shard=self.shard, attempt=attempt, tests=tuple(pending)))
+            self.emit(
+                ev.AttemptStarted(
+                    shard=self.shard,
+                    attempt=attempt,
+                    tests=tuple(pending),
+                    not_run=sum(t in self.unrun_last for t in pending),
+                )
+            )
             self.crash = Crash()
             results = self._attempt(attempt, pending, prepared)
             prepared = None

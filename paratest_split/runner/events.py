@@ -43,6 +43,7 @@ class AttemptStarted:
     shard: int
     attempt: int  # 1 for the first run, 2 for the first retry...
     tests: tuple[str, ...]
+    not_run: int = 0  # of `tests`, how many the previous attempt never reached (a crash)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

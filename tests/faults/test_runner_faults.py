@@ -281,6 +281,8 @@ def test_crash_keeps_earlier_results_names_the_test_and_retries_the_rest(
     for name in ("test_c_passes", "test_d_passes", "test_e_passes"):
         assert children(cases[name]) == [], name  # not run is not flaky
     assert "(1 flaky)" in result.stderr
+    # the retry line tells the crashed test from the ones it kept from running
+    assert "attempt 2: re-running 1 failed test and 3 not reached after a crash" in result.stderr
     assert not pid_alive(int((tmp_path / "state" / "child.pid").read_text())), "orphan left"
 
 

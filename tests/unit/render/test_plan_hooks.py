@@ -291,6 +291,14 @@ def test_placeholders_without_a_value_once_per_plan_are_usage_errors(
         spec_from_settings(Settings(shards=2).replace(**{hook: f"echo {{{placeholder}}}"}))
 
 
+@pytest.mark.parametrize("hook", ["setup", "teardown"])
+def test_an_unknown_placeholder_the_shell_would_pass_on_is_a_usage_error(hook: str) -> None:
+    # a typo ({shard} for {shards}) or a placeholder of no kind: the job would run it as text
+    for command in ('createdb "db_{dbname}"', "make up N={shard_count}"):
+        with pytest.raises(UsageError, match=rf"pipeline: {hook}: unknown placeholder \{{"):
+            spec_from_settings(Settings(shards=2).replace(**{hook: command}))
+
+
 def test_unknown_braces_and_empty_hooks_pass() -> None:
     spec = spec_from_settings(Settings(shards=2, setup="awk '{print $1}' f", teardown="  "))
     assert spec.setup_command() == "awk '{print $1}' f"
