@@ -255,7 +255,8 @@ class _Costs:
         age = process_age()
         # the plugin module is imported early: its age is a floor where /proc is missing
         self.startup = age if age is not None else time.perf_counter() - _IMPORTED_AT
-        self.heap.session_started()
+        if self._xml() is not None:
+            self.heap.session_started()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self) -> None:
@@ -332,7 +333,7 @@ class _Heap:
     no allocated-block count (not CPython)."""
 
     def __init__(self) -> None:
-        self.enabled = sys.getallocatedblocks() > 0
+        self.enabled = False  # measuring: from session start, with a JUnit report, on CPython
         self.started_at: float | None = None  # the running collection's start
         self.in_test = False
         self.seconds = 0.0  # full collections during the running test
@@ -341,8 +342,6 @@ class _Heap:
         self.objects_start = self.blocks_start = 0
         self.objects_collected = self.blocks_collected = 0
         self.tests_run = 0
-        if self.enabled:
-            gc.callbacks.append(self._on_gc)
 
     def stop(self) -> None:
         if self._on_gc in gc.callbacks:
@@ -357,7 +356,11 @@ class _Heap:
             self.started_at = None
 
     def session_started(self) -> None:
+        """Starts measuring (only for a run that writes a JUnit report: a callback on every
+        collection is not free)."""
+        self.enabled = sys.getallocatedblocks() > 0
         if self.enabled:
+            gc.callbacks.append(self._on_gc)
             self.objects_start = len(gc.get_objects())
             self.blocks_start = sys.getallocatedblocks()
 

@@ -104,3 +104,24 @@ def test_full_collections_are_predicted_for_the_shards_heap(tmp_path: Path) -> N
     shard = _properties(proj / "shard.xml")
     assert float(shard[f"paratest.gc.heap:{LEAK}"]) < 100_000
     assert float(shard.get(f"paratest.gc:{LEAK}", "0")) < 0.5 * serial_gc
+
+
+def test_no_collector_callback_without_a_junit_report(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    (proj / "tests").mkdir(parents=True)
+    (proj / "tests" / "test_callbacks.py").write_text(
+        textwrap.dedent(
+            """\
+            import gc
+            def ours():
+                return [c for c in gc.callbacks if type(getattr(c, "__self__", None)).__name__
+                        == "_Heap"]
+            def test_callbacks(request):
+                junit = request.config.option.xmlpath is not None
+                assert len(ours()) == (1 if junit else 0)
+            """
+        ),
+        encoding="utf-8",
+    )
+    _pytest(proj)
+    _pytest(proj, "--junitxml=r.xml")
