@@ -109,6 +109,16 @@ def _digest(ids: Sequence[str], weights: Sequence[float], options: PlanOptions, 
             head["test_overheads"] = [
                 [name, round(seconds, 6)] for name, seconds in options.costs.test_overheads
             ]
+        heap = options.costs.heap
+        if heap is not None:  # it moves tests between shards: part of what the plan is of
+            head["heap"] = {
+                "start": round(heap.start, 6),
+                "per_block": round(heap.per_block, 6),
+                "per_test": round(heap.per_test, 6),
+                "default_blocks": round(heap.default_blocks, 6),
+                "blocks": [[name, round(count, 6)] for name, count in heap.blocks],
+                "tests": [[t, round(sec, 6), round(obj, 6)] for t, sec, obj in heap.tests],
+            }
     digest = hashlib.sha256()
     text = json.dumps(head, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     digest.update(text.encode() + b"\n")

@@ -116,3 +116,26 @@ def test_auto_plans_predict_the_shard_heap() -> None:
     objects = 30000 + 0.5 * (800000 + 2000) + 10 * (big + 1)
     assert scaled_loads[leak_scaled] == pytest.approx(0.5 * big + 0.6 + 0.4 * objects / 431000)
     assert scaled_loads[1 - leak_scaled] == pytest.approx(0.5 * (4 - big))
+
+
+def test_the_heap_model_is_part_of_the_plan_digest() -> None:
+    from dataclasses import replace
+
+    from paratest_split.core.planner import Table, plan_table
+
+    table = Table(ids=IDS, seconds=[1.0, 1.0, 0.5], groups=MODULES)
+    options = PlanOptions(
+        shards=2,
+        group_by=GroupBy.AUTO,
+        algorithm="best",
+        discover="pytest",
+        per_test_overhead=0.0,
+        per_shard_overhead=0.0,
+        costs=ShardCosts(),
+    )
+    plain = plan_table(table, options).inputs_digest
+    with_heap = plan_table(table, replace(options, costs=ShardCosts(heap=HEAP))).inputs_digest
+    other = replace(HEAP, tests=((LEAK, 0.3, 431000.0),))
+    with_other = plan_table(table, replace(options, costs=ShardCosts(heap=other))).inputs_digest
+    assert len({plain, with_heap, with_other}) == 3
+    assert plan_table(table, options).inputs_digest == plain  # and stable
