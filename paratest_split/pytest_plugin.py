@@ -31,8 +31,9 @@ it does nothing unless one of its options is given:
   right after the test), and the heap's growth: `paratest.heap.start` (tracked objects at
   session start), `paratest.heap.blocks:<file>` (allocated blocks its collection added),
   `paratest.heap.per_block` and `paratest.heap.per_test` (tracked objects per such block and
-  per test run). Counting the tracked objects costs a few ms; it is done four times a run
-  plus once after each such test, outside the tests' times.
+  per test run), measured only in runs that write a JUnit report. Counting the tracked
+  objects costs a few ms; it is done three times a run plus once after each such test,
+  outside the tests' times.
 - `--paratest-progress FILE`: append one line per finished test, `<outcome>\\t<node id>`, for
   live progress (`paratest-split local`). Outcomes: passed, failed, error, skipped. The
   engine asks for it through the environment variable PYTEST_PARATEST_PROGRESS instead (so it
@@ -53,7 +54,8 @@ from typing import IO
 
 import pytest
 
-from paratest_split.core.model import (  # names only: the core's model imports nothing heavy
+from paratest_split.core.matching import path_suffixes
+from paratest_split.core.model import (  # the core's pure modules import nothing heavy
     COLLECT_PROPERTY,
     FULL_GC_HEAP_PROPERTY_PREFIX,
     FULL_GC_MIN_SECONDS,
@@ -138,19 +140,9 @@ def wanted_files(ids: Iterable[str]) -> frozenset[str] | None:
     return frozenset(files)
 
 
-def _suffixes(path: str) -> Iterator[str]:
-    """`/a/b/t.py` -> `a/b/t.py`, `b/t.py`, `t.py`."""
-    current = path.lstrip("/")
-    while current:
-        yield current
-        _, sep, current = current.partition("/")
-        if not sep:
-            return
-
-
 def is_wanted(path: Path, files: frozenset[str]) -> bool:
     """True when `path` ends, at a `/`, with one of `files`."""
-    return any(suffix in files for suffix in _suffixes(path.as_posix()))
+    return any(suffix in files for suffix in path_suffixes(path.as_posix().lstrip("/")))
 
 
 _WANTED = pytest.StashKey["frozenset[str] | None"]()

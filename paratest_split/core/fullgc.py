@@ -21,7 +21,6 @@ Only the collector's own time is scaled: what else the test does with the heap (
 from __future__ import annotations
 
 import bisect
-import math
 import statistics
 from collections.abc import Mapping, Sequence
 
@@ -34,30 +33,10 @@ from paratest_split.core.model import (
     HEAP_START_PROPERTY,
     HeapCosts,
 )
+from paratest_split.core.properties import prefixed_numbers, property_number
 
 # a prediction is never scaled further than this from what was recorded
 _MIN_RATIO, _MAX_RATIO = 0.05, 20.0
-
-
-def property_number(text: str | None) -> float | None:
-    """A cost property's value: a finite number >= 0, else None."""
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
-
-
-def _prefixed(properties: Mapping[str, str], prefix: str) -> dict[str, float]:
-    found = {}
-    for name, value in properties.items():
-        if name.startswith(prefix):
-            number = property_number(value)
-            if number is not None:
-                found[name[len(prefix) :]] = number
-    return found
 
 
 def learn_heap(reports: Sequence[Mapping[str, str]]) -> HeapCosts | None:
@@ -79,10 +58,10 @@ def learn_heap(reports: Sequence[Mapping[str, str]]) -> HeapCosts | None:
         starts.append(start)
         per_blocks.append(per_block)
         per_tests.append(per_test)
-        for file, count in _prefixed(properties, HEAP_BLOCKS_PROPERTY_PREFIX).items():
+        for file, count in prefixed_numbers(properties, HEAP_BLOCKS_PROPERTY_PREFIX).items():
             blocks.setdefault(file, []).append(count)
-        objects = _prefixed(properties, FULL_GC_HEAP_PROPERTY_PREFIX)
-        for nodeid, seconds in _prefixed(properties, FULL_GC_PROPERTY_PREFIX).items():
+        objects = prefixed_numbers(properties, FULL_GC_HEAP_PROPERTY_PREFIX)
+        for nodeid, seconds in prefixed_numbers(properties, FULL_GC_PROPERTY_PREFIX).items():
             if objects.get(nodeid, 0.0) > 0:
                 tests.setdefault(nodeid, []).append((seconds, objects[nodeid]))
     if not starts or not tests:

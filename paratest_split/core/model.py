@@ -46,9 +46,19 @@ FULL_GC_MIN_SECONDS = 0.005
 
 def is_cost_property(name: str) -> bool:
     """One of the cost model's suite properties (above)."""
-    return name == STARTUP_PROPERTY or name.startswith(
-        (COLLECT_PROPERTY, OVERHEAD_PROPERTY, "paratest.heap.", "paratest.gc")
-    )
+    return name == STARTUP_PROPERTY or name.startswith(_COST_PREFIXES)
+
+
+_COST_PREFIXES = (
+    COLLECT_PROPERTY,  # and MODULE_PROPERTY_PREFIX
+    OVERHEAD_PROPERTY,  # and OVERHEAD_PROPERTY_PREFIX
+    HEAP_START_PROPERTY,
+    HEAP_PER_BLOCK_PROPERTY,
+    HEAP_PER_TEST_PROPERTY,
+    HEAP_BLOCKS_PROPERTY_PREFIX,
+    FULL_GC_PROPERTY_PREFIX,
+    FULL_GC_HEAP_PROPERTY_PREFIX,
+)
 
 
 class Outcome(str, enum.Enum):

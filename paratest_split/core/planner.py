@@ -303,11 +303,11 @@ def plan_auto(
     recorded full garbage collections are balanced at their time in a shard of 1/N of the
     heap, and each shard's load then corrected for its own heap (`fullgc`)."""
     full_gc = FullGc(costs.heap, ids, modules) if costs.heap is not None else None
+    if full_gc is not None and not full_gc.tests:
+        full_gc = None  # none of these tests had full collections
     recorded = weights
-    if full_gc is not None and full_gc.tests:
+    if full_gc is not None:
         weights = full_gc.share_weights(weights, shards)
-    else:
-        full_gc = None
     cost_of = costs.module_costs()
     members: dict[str, list[int]] = {}
     for i, module in enumerate(modules):

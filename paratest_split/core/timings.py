@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from paratest_split.core.fullgc import learn_heap, property_number
+from paratest_split.core.fullgc import learn_heap
 from paratest_split.core.matching import module_of, norm_file, suffix_match
 from paratest_split.core.model import (
     COLLECT_PROPERTY,
@@ -37,6 +37,7 @@ from paratest_split.core.model import (
     TestItem,
     is_cost_property,
 )
+from paratest_split.core.properties import prefixed_numbers, property_number
 
 DEFAULT_SECONDS = 1.0
 # The cost model's defaults where the history cannot tell (FIELD-NOTES: a one-test pytest run
@@ -285,13 +286,10 @@ def _collect_prefixed(
     properties: Mapping[str, str], prefix: str, into: dict[str, list[float]]
 ) -> list[float]:
     """Appends each `<prefix><file>` property's number to `into[file]`; returns the numbers."""
-    found = []
-    for name, value in sorted(properties.items()):
-        seconds = property_number(value) if name.startswith(prefix) else None
-        if seconds is not None:
-            into.setdefault(name[len(prefix) :], []).append(seconds)
-            found.append(seconds)
-    return found
+    found = prefixed_numbers(properties, prefix)
+    for file, seconds in found.items():
+        into.setdefault(file, []).append(seconds)
+    return list(found.values())
 
 
 class Estimator:

@@ -3,11 +3,14 @@ suite properties, scaled to a shard's own heap, and used by `group_by: auto`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from paratest_split.core.fullgc import FullGc, learn_heap
-from paratest_split.core.model import GroupBy, HeapCosts, ShardCosts
-from paratest_split.core.planner import PlanOptions, plan_auto
+from paratest_split.core.model import HeapCosts, ShardCosts
+from paratest_split.core.planner import Table, plan_auto, plan_table
+from tests.unit.test_planner import auto_options
 
 LEAK = "tests/test_leak.py::test_leak"
 
@@ -93,14 +96,7 @@ def test_auto_plans_predict_the_shard_heap() -> None:
     ids = [f"tests/test_big.py::test_{i}" for i in range(4)] + [LEAK]
     modules = ["tests/test_big.py"] * 4 + ["tests/test_leak.py"]
     weights = [0.5, 0.5, 0.5, 0.5, 1.0]
-    options = PlanOptions(
-        shards=2,
-        group_by=GroupBy.AUTO,
-        algorithm="best",
-        discover="pytest",
-        per_test_overhead=0.0,
-        per_shard_overhead=0.0,
-    )
+    options = auto_options(ShardCosts())
     plain, plain_loads, _ = plan_auto(
         ids, weights, modules, costs=ShardCosts(), shards=2, options=options
     )
@@ -119,23 +115,29 @@ def test_auto_plans_predict_the_shard_heap() -> None:
 
 
 def test_the_heap_model_is_part_of_the_plan_digest() -> None:
-    from dataclasses import replace
-
-    from paratest_split.core.planner import Table, plan_table
-
     table = Table(ids=IDS, seconds=[1.0, 1.0, 0.5], groups=MODULES)
-    options = PlanOptions(
-        shards=2,
-        group_by=GroupBy.AUTO,
-        algorithm="best",
-        discover="pytest",
-        per_test_overhead=0.0,
-        per_shard_overhead=0.0,
-        costs=ShardCosts(),
-    )
+    options = auto_options(ShardCosts())
     plain = plan_table(table, options).inputs_digest
     with_heap = plan_table(table, replace(options, costs=ShardCosts(heap=HEAP))).inputs_digest
     other = replace(HEAP, tests=((LEAK, 0.3, 431000.0),))
     with_other = plan_table(table, replace(options, costs=ShardCosts(heap=other))).inputs_digest
     assert len({plain, with_heap, with_other}) == 3
     assert plan_table(table, options).inputs_digest == plain  # and stable
+
+
+def test_the_heap_properties_travel_with_the_other_costs() -> None:
+    from paratest_split.core.model import is_cost_property
+    from paratest_split.core.timings import merged_cost_properties
+
+    shard = {"paratest.startup": "1", "paratest.collect": "2", **_properties()}
+    assert all(is_cost_property(name) for name in _properties())
+    assert not is_cost_property("paratest.gcx")
+    other = {**shard, f"paratest.gc:{LEAK}": "0.2", "paratest.heap.start": "40000"}
+    merged = dict(merged_cost_properties([shard, other]))
+    # what `merge` writes for the next plan: the median over the shards that recorded it
+    assert float(merged[f"paratest.gc:{LEAK}"]) == pytest.approx(0.3)
+    assert float(merged["paratest.heap.start"]) == 35000
+    assert float(merged["paratest.heap.blocks:tests/test_big.py"]) == 800000
+    heap = learn_heap([merged])
+    assert heap is not None
+    assert heap.tests == ((LEAK, 0.3, 431000),)
